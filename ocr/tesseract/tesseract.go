@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/otiai10/gosseract/v2"
 
@@ -180,4 +181,21 @@ func (e *Engine) Close() error {
 	err := e.client.Close()
 	e.client = nil
 	return err
+}
+
+// ReexecWithThreadLimit replaces the current process with itself, same
+// arguments, with OMP_THREAD_LIMIT=1 in the environment, unless the
+// variable is already set (then it returns nil and does nothing). Call it
+// first thing in main (or TestMain): OpenMP reads the variable when the
+// library loads, before any Go code runs.
+func ReexecWithThreadLimit() error {
+	if _, ok := os.LookupEnv("OMP_THREAD_LIMIT"); ok {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable to set OMP_THREAD_LIMIT: %w", err)
+	}
+	env := append(os.Environ(), "OMP_THREAD_LIMIT=1")
+	return syscall.Exec(exe, os.Args, env)
 }
