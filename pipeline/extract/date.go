@@ -1,0 +1,148 @@
+package extract
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"sohoa/pipeline/vntext"
+)
+
+// dateRe matches the folded "ngày 16 tháng 01 năm 2025" with OCR's usual
+// damage: "ngàv", digits read as o/l/i, the day glued to "ngày".
+var dateRe = regexp.MustCompile(`nga[yv]\s*(\S{0,6}?)\s*t\s?h?\s?a\s?n\s?g\s*(\S{0,4}?)\s*n\s?a\s?m\s*([0-9oil|]{4})`)
+
+// numericDateRe matches "…, ngày 16/01/2025", accepted only after a place
+// name and a comma.
+var numericDateRe = regexp.MustCompile(`,\s*nga[yv]\s*([0-9oil|]{1,2})\s*[/.-]\s*([0-9oil|]{1,2})\s*[/.-]\s*([0-9oil|]{4})`)
+
+type dateResult struct {
+	value Value
+	line  int
+}
+
+type dateCand struct {
+	value  Value
+	line   int
+	place  bool // preceded by "Place," as the date line is
+	header bool // in the header, before the title
+}
+
+// findDate reads the issue date from the place-and-date line. Signature
+// stamps are skipped, body references ("ngày 10/12/2013") do not match, and
+// a date line beginning with a place name and a comma in the header is
+// preferred to any other.
+func findDate(lines []line, lay layout) dateResult {
+	var cands []dateCand
+	headerEnd := headerLimit(lines)
+	for i, l := range lines {
+		if lay.stamp[i] {
+			continue
+		}
+		toks := lay.right(l)
+		s := joinTokens(toks)
+		f := vntext.Fold(s)
+		add := func(m []int, numeric bool) {
+			d, ok, clean := parseDayMonthYear(f[m[2]:m[3]], f[m[4]:m[5]], f[m[6]:m[7]])
+			if !ok {
+				// Month and year alone are not a date: nothing,
+				// rather than a guessed day.
+				return
+			}
+			start := runeIndex(f, m[0])
+			place := numeric || precededByPlace(s, start)
+			conf := meanConf(spanTokens(toks, start, runeIndex(f, m[1])))
+			if !clean {
+				conf *= 0.85
+			}
+			cands = append(cands, dateCand{
+				value:  Value{Value: d, Confidence: conf},
+				line:   i,
+				place:  place,
+				header: i <= headerEnd,
+			})
+		}
+		for _, m := range dateRe.FindAllStringSubmatchIndex(f, -1) {
+			add(m, false)
+		}
+		for _, m := range numericDateRe.FindAllStringSubmatchIndex(f, -1) {
+			add(m, true)
+		}
+	}
+	best, bestScore := dateResult{line: -1}, 0.0
+	for _, c := range cands {
+		score := 1.0
+		if !c.place {
+			score *= 0.75
+		}
+		if !c.header {
+			score *= 0.6
+		}
+		if !c.place && !c.header {
+			continue // a date in the body is not the issue date
+		}
+		if score > bestScore {
+			best, bestScore = dateResult{value: Value{Value: c.value.Value, Confidence: c.value.Confidence * score}, line: c.line}, score
+		}
+	}
+	return best
+}
+
+// precededByPlace reports whether the text before rune offset start ends
+// with a comma after a word, as in "Quảng Ngãi, ngày".
+func precededByPlace(s string, start int) bool {
+	before := strings.TrimSpace(string([]rune(s)[:start]))
+	if !strings.HasSuffix(before, ",") {
+		return false
+	}
+	letters, _ := letterStats(before)
+	return letters >= 2
+}
+
+// parseDayMonthYear reads the three parts; clean is false when letters had
+// to be read as digits. ok is false unless the date exists.
+func parseDayMonthYear(d, m, y string) (iso string, ok, clean bool) {
+	clean = true
+	num := func(s string, maxLen int) (int, bool) {
+		s = strings.Trim(s, ".,")
+		if s == "" || len([]rune(s)) > maxLen {
+			return 0, false
+		}
+		t := mapDigits(s)
+		if t != s {
+			clean = false
+		}
+		n, err := strconv.Atoi(t)
+		return n, err == nil
+	}
+	day, ok1 := num(d, 2)
+	mon, ok2 := num(m, 2)
+	yr, ok3 := num(y, 4)
+	if !ok1 || !ok2 || !ok3 || yr < 1945 || yr > 2100 {
+		return "", false, false
+	}
+	t := time.Date(yr, time.Month(mon), day, 0, 0, 0, 0, time.UTC)
+	if t.Year() != yr || int(t.Month()) != mon || t.Day() != day {
+		return "", false, false
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", yr, mon, day), true, clean
+}
+
+// headerLimit is the index of the last line that can belong to the header
+// block: the line before the first body paragraph marker, or line 25.
+func headerLimit(lines []line) int {
+	for i, l := range lines {
+		if i > 25 {
+			return 25
+		}
+		f := l.fold()
+		for _, k := range []string{"can cu", "kinh gui", "thuc hien", "theo de nghi"} {
+			if strings.HasPrefix(f, k) {
+				return i
+			}
+		}
+	}
+	return len(lines)
+}

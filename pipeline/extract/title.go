@@ -1,0 +1,303 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"sohoa/pipeline/vntext"
+)
+
+// Titles are the title lines extraction recognises, in canonical spelling.
+// Longer titles come first where one begins with another.
+var Titles = []string{
+	"GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT, QUYỀN SỞ HỮU NHÀ Ở VÀ TÀI SẢN KHÁC GẮN LIỀN VỚI ĐẤT",
+	"GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT, QUYỀN SỞ HỮU TÀI SẢN GẮN LIỀN VỚI ĐẤT",
+	"GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT",
+	"GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+	"GIẤY CHỨNG NHẬN KẾT HÔN",
+	"GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+	"GIẤY PHÉP XÂY DỰNG",
+	"GIẤY KHAI SINH",
+	"GIẤY CHỨNG TỬ",
+	"GIẤY MỜI",
+	"GIẤY ỦY QUYỀN",
+	"GIẤY GIỚI THIỆU",
+	"TRÍCH LỤC KHAI SINH",
+	"TRÍCH LỤC KẾT HÔN",
+	"TRÍCH LỤC KHAI TỬ",
+	"BẢN SAO",
+	"QUYẾT ĐỊNH",
+	"CHỈ THỊ",
+	"THÔNG BÁO",
+	"THÔNG CÁO",
+	"BÁO CÁO",
+	"TỜ TRÌNH",
+	"KẾ HOẠCH",
+	"NGHỊ QUYẾT",
+	"QUY CHẾ",
+	"QUY ĐỊNH",
+	"HƯỚNG DẪN",
+	"CHƯƠNG TRÌNH",
+	"PHƯƠNG ÁN",
+	"ĐỀ ÁN",
+	"BIÊN BẢN",
+	"HỢP ĐỒNG",
+	"CÔNG ĐIỆN",
+}
+
+var titleFolds = func() []string {
+	out := make([]string, len(Titles))
+	for i, t := range Titles {
+		out[i] = vntext.Fold(t)
+	}
+	return out
+}()
+
+// MatchTitle fuzzy-matches a title line on folded text, tolerating a
+// misread letter or two ("QUYÉT ĐỊNH", "OUYẾT ĐỊNH"). It returns the
+// canonical title and the edit distance.
+func MatchTitle(s string) (title string, dist int, ok bool) {
+	f := strings.TrimFunc(vntext.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) })
+	f = strings.Join(strings.Fields(f), " ")
+	if f == "" {
+		return "", 0, false
+	}
+	best, bestDist := -1, 1<<30
+	for i, t := range titleFolds {
+		d := distance(f, t)
+		if d <= tolerance(len([]rune(t))) && d < bestDist {
+			best, bestDist = i, d
+		}
+	}
+	if best < 0 {
+		return "", 0, false
+	}
+	return Titles[best], bestDist, true
+}
+
+func matchTitle(s string) (string, bool) {
+	t, _, ok := MatchTitle(s)
+	return t, ok
+}
+
+type titleResult struct {
+	value Value
+	// line is the title's line; subjectLine is where the subject starts
+	// (-1 when there is none); inline holds subject words that follow the
+	// title on its own line.
+	line, subjectLine int
+	inline            []token
+}
+
+var (
+	vvRe     = regexp.MustCompile(`^[vy]\s?[/il|1\\]\s?[vy]\b\.?`)
+	veViecRe = regexp.MustCompile(`^(v[eac]\s?v[i1l]e[ce]c?)\b`)
+)
+
+func startsSubject(f string) bool {
+	return vvRe.MatchString(f) || veViecRe.MatchString(f)
+}
+
+// findTitle looks below the number and date lines for the capitalised
+// title, or for a subject that starts without one (a letter's "V/v").
+func findTitle(lines []line, lay layout) titleResult {
+	start := max(lay.numberLine, lay.dateLine) + 1
+	if start == 0 {
+		start = firstNonHeader(lines, lay)
+	}
+	res := titleResult{line: -1, subjectLine: -1}
+	for i := start; i < len(lines) && i < start+8; i++ {
+		l := lines[i]
+		if lay.stamp[i] || isJunkLine(l) {
+			continue
+		}
+		toks := withoutTabs(l.toks)
+		f := strings.TrimSpace(vntext.Fold(joinTokens(toks)))
+		if startsSubject(f) {
+			res.subjectLine = i
+			return res
+		}
+		// The upper-case run at the start of the line.
+		n := 0
+		for n < len(toks) && isUpperToken(toks[n]) {
+			n++
+		}
+		if n == 0 {
+			return res
+		}
+		run := toks[:n]
+		title, dist, ok := MatchTitle(joinTokens(run))
+		used := 1
+		// Titles wrapped over two lines (land-use certificates).
+		if i+1 < len(lines) && n == len(toks) {
+			next := withoutTabs(lines[i+1].toks)
+			if isUpperLine(next) {
+				joined := append(append([]token{}, run...), next...)
+				if t2, d2, ok2 := MatchTitle(joinTokens(joined)); ok2 && (!ok || len(t2) > len(title)) {
+					title, dist, ok, run, used = t2, d2, true, joined, 2
+				}
+			}
+		}
+		conf := meanConf(run)
+		switch {
+		case ok:
+			conf *= 1 - 0.1*float64(dist)
+		case len(run) >= 2 && i <= start+2:
+			// An unknown title in the title's place: keep it as printed.
+			title = strings.ToUpper(joinTokens(run))
+			conf *= 0.6
+		default:
+			return res
+		}
+		res.value = Value{Value: title, Confidence: clamp01(conf)}
+		res.line = i
+		if used == 1 && n < len(toks) {
+			res.inline = toks[n:]
+		}
+		res.subjectLine = i + used
+		return res
+	}
+	return res
+}
+
+func withoutTabs(toks []token) []token {
+	out := make([]token, 0, len(toks))
+	for _, t := range toks {
+		if t.text != "\t" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// isUpperToken: a word in capitals, or punctuation inside a title.
+func isUpperToken(t token) bool {
+	letters, upper := letterStats(t.text)
+	if letters == 0 {
+		return t.text == "," || t.text == "-"
+	}
+	return upper == letters
+}
+
+// firstNonHeader is where the title search starts when neither the number
+// nor the date was found: after the motto and header lines.
+func firstNonHeader(lines []line, lay layout) int {
+	last := -1
+	for i, l := range lines {
+		if i > 15 {
+			break
+		}
+		f := l.fold()
+		if strings.Contains(f, "doc lap") || strings.Contains(f, "hanh phuc") || strings.Contains(f, "viet nam") {
+			last = i
+		}
+	}
+	return last + 1
+}
+
+// subjectStops begin lines that are not part of the subject.
+var subjectStops = []string{
+	"can cu", "kinh gui", "chu tich", "thuc hien", "theo de nghi", "xet de nghi",
+	"dieu ", "noi nhan", "uy ban nhan dan", "hoi dong nhan dan", "quyet dinh",
+	"ho, chu dem", "ho va ten", "ho ten",
+}
+
+// findSubject reads the trích yếu that starts where findTitle says.
+func findSubject(lines []line, lay layout, title titleResult) Value {
+	var toks []token
+	var prev *line
+	i := title.subjectLine
+	if len(title.inline) > 0 {
+		toks = append(toks, title.inline...)
+		l := lines[title.line]
+		prev = &l
+	} else {
+		// Skip junk (seal bleed, stamp images) before the subject.
+		for i >= 0 && i < len(lines) && i < title.subjectLine+3 && (isJunkLine(lines[i]) || lay.stamp[i]) {
+			i++
+		}
+	}
+	if i < 0 || i > len(lines) {
+		return Value{}
+	}
+	for n := 0; i < len(lines) && n < 5; i, n = i+1, n+1 {
+		l := lines[i]
+		if lay.stamp[i] {
+			continue
+		}
+		lt := withoutTabs(l.toks)
+		if len(toks) > 0 || !l.hasBoxes {
+			// A letter's subject sits in the left column, beside the
+			// right column's "Kính gửi"; text lines split at tabs.
+			lt = subjectColumn(l, lay)
+		}
+		f := strings.TrimSpace(vntext.Fold(joinTokens(lt)))
+		if len(toks) > 0 || len(title.inline) > 0 {
+			if l.gapBefore || isStop(f) || isUpperLine(lt) || isJunkLine(l) || (prev != nil && verticalBreak(*prev, l)) {
+				break
+			}
+		} else if isStop(f) || isUpperLine(lt) || strings.Contains(f, ":") && !startsSubject(f) {
+			return Value{}
+		}
+		toks = append(toks, lt...)
+		prev = &lines[i]
+	}
+	if len(toks) == 0 {
+		return Value{}
+	}
+	s := joinTokens(toks)
+	conf := meanConf(toks)
+	s, prefixed := normaliseSubjectPrefix(s)
+	if !prefixed {
+		conf *= 0.8
+	}
+	return Value{Value: strings.Join(strings.Fields(s), " "), Confidence: clamp01(conf)}
+}
+
+func subjectColumn(l line, lay layout) []token {
+	out := []token{}
+	for _, t := range l.toks {
+		if t.text == "\t" {
+			if len(out) > 0 {
+				break
+			}
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func isStop(f string) bool {
+	for _, k := range subjectStops {
+		if strings.HasPrefix(f, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// verticalBreak reports a paragraph gap between two lines with boxes.
+func verticalBreak(a, b line) bool {
+	if !a.hasBoxes || !b.hasBoxes {
+		return false
+	}
+	ab, bb := a.box(), b.box()
+	gap := bb.Min.Y - ab.Max.Y
+	return gap > ab.Dy()*6/10
+}
+
+// normaliseSubjectPrefix writes the prefix canonically ("Vềviệc", "Và
+// việc" → "Về việc"; "V/V", "VIv" → "V/v") and reports whether there was
+// one.
+func normaliseSubjectPrefix(s string) (string, bool) {
+	f := vntext.Fold(s)
+	if m := vvRe.FindStringIndex(f); m != nil {
+		return "V/v " + strings.TrimSpace(string([]rune(s)[runeIndex(f, m[1]):])), true
+	}
+	if m := veViecRe.FindStringIndex(f); m != nil {
+		return "Về việc " + strings.TrimSpace(string([]rune(s)[runeIndex(f, m[1]):])), true
+	}
+	return s, false
+}
