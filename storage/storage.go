@@ -39,8 +39,13 @@ type ObjectInfo struct {
 	ModTime time.Time
 }
 
+// DefaultContentType is recorded when PutOptions.ContentType is empty.
+const DefaultContentType = "application/octet-stream"
+
 // PutOptions describe the object being written.
 type PutOptions struct {
+	// ContentType is reported back by Get, Stat and List;
+	// DefaultContentType if empty.
 	ContentType string
 	// SHA256 is the lowercase hex sha256 the caller computed. Put verifies
 	// the bytes against it and returns ErrChecksum on a mismatch.
@@ -54,10 +59,13 @@ type Objects interface {
 	// sees a partial object, and a failed Put leaves no object behind.
 	// Writing the same key again replaces it. Put returns ErrChecksum if
 	// opts.SHA256 is set and the bytes differ, ErrUnavailable if the store
-	// cannot be reached.
+	// cannot be reached, ErrInvalidKey if CheckKey rejects the key. It reads
+	// exactly size bytes: a reader that ends early fails the Put.
 	Put(ctx context.Context, key string, r io.Reader, size int64, opts PutOptions) (ObjectInfo, error)
 	// Get opens the object for reading. The caller closes the reader. It
-	// returns ErrNotFound if the key does not exist.
+	// returns ErrNotFound if the key does not exist. The reader hashes what
+	// it returns and, instead of io.EOF, returns ErrChecksum if the content
+	// does not match the recorded sha256.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
 	// Stat describes the object without reading it; ErrNotFound if absent.
 	Stat(ctx context.Context, key string) (ObjectInfo, error)
