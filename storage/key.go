@@ -60,3 +60,12 @@ func keyProblem(key string) string {
 	}
 	return ""
 }
+
+// PrefixMayMatch reports whether some valid key could start with prefix:
+// false when a complete segment of prefix (one followed by a slash) breaks
+// the key rules, such as "../". List returns nothing for such a prefix
+// rather than an error, and never looks outside the store.
+func PrefixMayMatch(prefix string) bool {
+	i := strings.LastIndexByte(prefix, '/')
+	return i < 0 || keyProblem(prefix[:i]) == ""
+}

@@ -424,12 +424,12 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(storage.ObjectI
 // not a valid key path, so nothing can match (and nothing outside the store
 // is walked).
 func (s *Store) listRoot(prefix string) (root string, ok bool) {
+	if !storage.PrefixMayMatch(prefix) {
+		return "", false
+	}
 	i := strings.LastIndexByte(prefix, '/')
 	if i < 0 {
 		return s.dir, true
-	}
-	if storage.CheckKey(prefix[:i]) != nil {
-		return "", false
 	}
 	return s.path(prefix[:i]), true
 }
