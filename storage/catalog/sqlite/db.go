@@ -47,6 +47,8 @@ type DB struct {
 	// read is a pool of query-only connections; in WAL mode readers see
 	// the last committed state and do not block the writer.
 	read *sql.DB
+	// readDSN opens a read-only connection, for the integrity check.
+	readDSN string
 	// now is the clock; tests replace it to expire leases.
 	now func() time.Time
 }
@@ -88,7 +90,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	rv := cloneValues(common)
 	rv.Set("_query_only", "on")
-	read, err := sql.Open("sqlite3", dsn(path, rv))
+	db.readDSN = dsn(path, rv)
+	read, err := sql.Open("sqlite3", db.readDSN)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open catalog %s: %w", path, err)

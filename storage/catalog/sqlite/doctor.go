@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,7 +14,19 @@ import (
 // index too) and a foreign key check over the whole file. It returns nil
 // when both find nothing wrong, otherwise an error listing what they found.
 func (db *DB) IntegrityCheck(ctx context.Context) error {
-	rows, err := db.read.QueryContext(ctx, `PRAGMA integrity_check`)
+	// A connection of its own: FTS5 checks its index against a copy of
+	// the index structure cached by the connection, and, unlike a query,
+	// the check does not refresh that copy first. On a pooled connection
+	// that searched before another connection wrote, it reports sound
+	// files as corrupt.
+	conn, err := sql.Open("sqlite3", db.readDSN)
+	if err != nil {
+		return fmt.Errorf("check catalog integrity: %w", err)
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+
+	rows, err := conn.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
 		return fmt.Errorf("check catalog integrity: %w", err)
 	}
@@ -33,7 +46,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 		return fmt.Errorf("check catalog integrity: %w", err)
 	}
 
-	fk, err := db.read.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	fk, err := conn.QueryContext(ctx, `PRAGMA foreign_key_check`)
 	if err != nil {
 		return fmt.Errorf("check catalog foreign keys: %w", err)
 	}
