@@ -2,10 +2,13 @@ package extract
 
 import (
 	"fmt"
+	"image"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"sohoa/pipeline/vntext"
 )
@@ -52,7 +55,7 @@ func findDate(lines []line, lay layout) dateResult {
 				return
 			}
 			start := runeIndex(f, m[0])
-			place := numeric || precededByPlace(s, start)
+			place := precededByPlace(toks, start)
 			conf := meanConf(spanTokens(toks, start, runeIndex(f, m[1])))
 			if !clean {
 				conf *= 0.85
@@ -61,10 +64,13 @@ func findDate(lines []line, lay layout) dateResult {
 				value:  Value{Value: d, Confidence: conf},
 				line:   i,
 				place:  place,
-				header: i <= headerEnd,
+				header: i < headerEnd && !lay.bodyPage,
 			})
 		}
 		for _, m := range dateRe.FindAllStringSubmatchIndex(f, -1) {
+			if isDateLabel(f, m[0]) {
+				continue
+			}
 			add(m, false)
 		}
 		for _, m := range numericDateRe.FindAllStringSubmatchIndex(f, -1) {
@@ -90,15 +96,44 @@ func findDate(lines []line, lay layout) dateResult {
 	return best
 }
 
-// precededByPlace reports whether the text before rune offset start ends
-// with a comma after a word, as in "Quảng Ngãi, ngày".
-func precededByPlace(s string, start int) bool {
-	before := strings.TrimSpace(string([]rune(s)[:start]))
-	if !strings.HasSuffix(before, ",") {
+// precededByPlace reports whether the date at rune offset start of the
+// joined toks follows "Place," as in "Quảng Ngãi, ngày": one to five
+// capitalised words before the comma that open the line or a column (a
+// wide gap before them, as when the date line shares its baseline with the
+// left column), not the end of a sentence ("lúc 06 giờ 41 phút, ngày").
+func precededByPlace(toks []token, start int) bool {
+	var before []token
+	pos := 0
+	for _, t := range toks {
+		if t.text == "\t" {
+			before = before[:0]
+			continue
+		}
+		if pos >= start {
+			break
+		}
+		before = append(before, t)
+		pos += utf8.RuneCountInString(t.text) + 1
+	}
+	if len(before) == 0 || !strings.HasSuffix(before[len(before)-1].text, ",") {
 		return false
 	}
-	letters, _ := letterStats(before)
-	return letters >= 2
+	k := len(before) - 1
+	for k >= 0 && len(before)-k <= 5 {
+		r, _ := utf8.DecodeRuneInString(before[k].text)
+		if !unicode.IsUpper(r) {
+			break
+		}
+		k--
+	}
+	if k == len(before)-1 {
+		return false
+	}
+	if k < 0 {
+		return true
+	}
+	prev, first := before[k], before[k+1]
+	return prev.box != (image.Rectangle{}) && first.box.Min.X-prev.box.Max.X > 3*max(first.box.Dy(), 10)
 }
 
 // parseDayMonthYear reads the three parts; clean is false when letters had
@@ -145,4 +180,16 @@ func headerLimit(lines []line) int {
 		}
 	}
 	return len(lines)
+}
+
+// isDateLabel reports form labels such as "Ngày, tháng, năm sinh:" and
+// dates inside running text ("sinh ngày …", "cấp ngày …").
+func isDateLabel(f string, at int) bool {
+	before := strings.TrimSpace(f[:at])
+	for _, k := range []string{"sinh", "cap", "den", "tu", "vao", "luc"} {
+		if strings.HasSuffix(before, k) {
+			return true
+		}
+	}
+	return false
 }

@@ -33,7 +33,10 @@ type Fields struct {
 	// is the notation alone with a leading slash, "/QĐ-UBND", with a
 	// confidence of at most 0.3. For civil-status extracts it is the entry
 	// number ("123"; the register is in Book); for land-use certificates it
-	// is the serial, "CS 05494".
+	// is the serial, "CS 05494"; for household-business certificates the
+	// business code, "74C2044227"; for certified copies (bản sao chứng
+	// thực) the certification number ("Số chứng thực: 2413"), with Issued
+	// the certification date: the copy is the result being digitized.
 	Number Value `json:"number"`
 	// Issued is the issue date from the place-and-date line, ISO 8601
 	// ("2025-01-16"). When the day (often handwritten) cannot be read, it
@@ -42,7 +45,8 @@ type Fields struct {
 	Issued Value `json:"issued"`
 	// Issuer is the issuing body from the header's left column, parent and
 	// agency joined by a space, upper case, "ỦY BAN NHÂN DÂN TỈNH QUẢNG
-	// NGÃI". "UỶ" is written "ỦY" (the spelling of Nghị định 30's forms), and
+	// NGÃI". For a certified copy the header is the copied document's,
+	// so its confidence is at most 0.3. "UỶ" is written "ỦY" (the spelling of Nghị định 30's forms), and
 	// unit names whose diacritics OCR lost are restored from the
 	// administrative unit catalogue (provinces, districts, 2025 communes).
 	Issuer Value `json:"issuer"`
@@ -54,7 +58,8 @@ type Fields struct {
 	// known titles are given in their canonical spelling. Letters (công
 	// văn) have none.
 	Title Value `json:"title"`
-	// Book is the register (quyển số) of a civil-status extract, "01/2021".
+	// Book is the register (quyển số) of a civil-status extract, "01/2021",
+	// or of a certification, "03/2017-SCT/BS".
 	Book Value `json:"book"`
 	// Symbol is the type abbreviation from the number, "QĐ", "CT", "TTr";
 	// "" when the notation has none (a letter's "UBND-VP").
@@ -65,21 +70,31 @@ type Fields struct {
 // header fields are looked for on the first page that has them.
 func Extract(pages []ocr.Page) Fields {
 	var f Fields
+	var all []line
+	first := true
 	for _, p := range pages {
 		lines := pageLines(p)
 		if len(lines) == 0 {
 			continue
 		}
-		g := readPage(lines)
-		f = merge(f, g)
-		if f.Number.Value != "" && f.Issued.Value != "" && f.Title.Value != "" {
-			break
+		all = append(all, lines...)
+		if first {
+			f = readPage(lines, true)
+			first = false
+			continue
 		}
-		if f.Issuer.Value != "" && (f.Title.Value != "" || f.Subject.Value != "") {
-			// The first page with a header is the document's first
-			// page; later pages are body text whose dates and numbers
-			// must not be taken.
-			break
+		// Later pages are body text: only what forms print at their
+		// foot (a certificate's serial, the place-and-date line of a
+		// civil-status extract, the signer's body) may come from them.
+		f = merge(f, readPage(lines, false))
+	}
+	if c, ok := findCertification(all); ok {
+		f.Number, f.Book, f.Symbol = c.number, c.book, ""
+		// The header is the copied document's; the certifying body is
+		// in the seal, which OCR does not read.
+		f.Issuer.Confidence = min(f.Issuer.Confidence, 0.3)
+		if c.issued.Value != "" {
+			f.Issued = c.issued
 		}
 	}
 	return f
@@ -99,25 +114,31 @@ func merge(a, b Fields) Fields {
 	a.Number = pick(a.Number, b.Number)
 	a.Issued = pick(a.Issued, b.Issued)
 	a.Issuer = pick(a.Issuer, b.Issuer)
-	a.Subject = pick(a.Subject, b.Subject)
-	a.Title = pick(a.Title, b.Title)
 	a.Book = pick(a.Book, b.Book)
 	return a
 }
 
-// readPage extracts what one page has.
-func readPage(lines []line) Fields {
+// readPage extracts what one page has. Only the first page is read for
+// title and subject, and only a place-and-date line counts as a date on
+// the others.
+func readPage(lines []line, first bool) Fields {
 	var f Fields
 	lay := analyse(lines)
+	lay.bodyPage = !first
 	num := findNumber(lines, lay)
 	f.Number, f.Symbol = num.value, num.symbol
 	f.Book = findBook(lines, lay)
 	date := findDate(lines, lay)
 	f.Issued = date.value
 	lay.numberLine, lay.dateLine = num.line, date.line
-	f.Issuer = findIssuer(lines, lay)
-	title := findTitle(lines, lay)
-	f.Title = title.value
-	f.Subject = findSubject(lines, lay, title)
+	if first {
+		f.Issuer = findIssuer(lines, lay)
+		title := findTitle(lines, lay)
+		f.Title = title.value
+		f.Subject = findSubject(lines, lay, title)
+	}
+	if f.Issuer.Value == "" {
+		f.Issuer = signerIssuer(lines)
+	}
 	return f
 }

@@ -2,6 +2,8 @@ package extract
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"sohoa/pipeline/vntext"
 )
@@ -57,14 +59,29 @@ func findIssuer(lines []line, lay layout) Value {
 	}
 	var kept []token
 	nLines := 0
-	for i := 0; i < end && i < len(lines) && nLines < 3; i++ {
+	// The last header line can share its baseline with the number or the
+	// date line, so that line is read too (its left part).
+	for i := 0; i <= end && i < len(lines) && nLines < 3; i++ {
 		if lay.stamp[i] {
 			continue
 		}
+		if crossesCutoff(lines[i], lay) || startsTitle(joinTokens(lines[i].toks)) {
+			break // a centred title or body line: the header is over
+		}
 		left := lay.left(lines[i])
 		var good []token
-		for _, t := range left {
-			if t.conf < 0.1 || t.conf < 0.3 && vietLetters(t.text) < 2 || !isUpperLine([]token{t}) && !isHeaderAbbrev(t.text) {
+		for k, t := range left {
+			if (t.text == "-" || t.text == ",") && k > 0 && k+1 < len(left) {
+				good = append(good, t)
+				continue
+			}
+			if t.conf < 0.1 || t.conf < 0.3 && vietLetters(t.text) < 2 {
+				continue
+			}
+			// "PHƯỜNG 1", "XÃ LONG HƯNG A": a number or a single capital
+			// after the first word.
+			short := k > 0 && (isNumber(t.text) || utf8.RuneCountInString(t.text) == 1 && unicode.IsUpper([]rune(t.text)[0]))
+			if !short && !isUpperLine([]token{t}) && !isHeaderAbbrev(t.text) {
 				continue
 			}
 			good = append(good, t)
@@ -126,6 +143,9 @@ func restoreHeader(s string) (string, bool) {
 				continue
 			}
 			if want != cand {
+				if !lostMarks(words[i:i+n], strings.Fields(want)) {
+					break
+				}
 				copy(words[i:i+n], strings.Fields(want))
 				changed = true
 			}
@@ -138,4 +158,95 @@ func restoreHeader(s string) (string, bool) {
 		i += matched
 	}
 	return strings.Join(words, " "), changed
+}
+
+// signerIssuer reads the issuing body from the signature block ("TM. ỦY
+// BAN NHÂN DÂN HUYỆN DI LINH") of forms that print no header, such as
+// land-use certificates.
+func signerIssuer(lines []line) Value {
+	for _, l := range lines {
+		f := l.fold()
+		if !strings.HasPrefix(f, "tm.") && !strings.HasPrefix(f, "tm ") {
+			continue
+		}
+		toks := l.toks[1:]
+		if len(toks) < 2 || !isUpperLine(toks) {
+			continue
+		}
+		v, _ := restoreHeader(canonicalUpper(joinTokens(toks)))
+		return Value{Value: v, Confidence: 0.7 * meanConf(toks)}
+	}
+	return Value{}
+}
+
+// crossesCutoff reports a line with a word straddling the column cutoff.
+func crossesCutoff(l line, lay layout) bool {
+	if !l.hasBoxes || lay.cutoff == 0 {
+		return false
+	}
+	for _, t := range l.toks {
+		if t.box.Min.X < lay.cutoff && t.box.Max.X > lay.cutoff+10 {
+			return true
+		}
+	}
+	return false
+}
+
+// startsTitle reports a line that is a known title or the first line of
+// one wrapped over two ("GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT, QUYỀN SỞ HỮU
+// NHÀ").
+func startsTitle(s string) bool {
+	if _, ok := matchTitle(s); ok {
+		return true
+	}
+	f := strings.Join(strings.Fields(vntext.Fold(s)), " ")
+	if len(f) < 12 {
+		return false
+	}
+	for _, t := range titleFolds {
+		if strings.HasPrefix(t, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// lostMarks reports whether printed differs from want only where OCR lost
+// diacritics (a word printed without any) or misread the level word that
+// opens a unit name (TĨNH for TỈNH): a printed ĐIỆN is not turned into
+// another commune's ĐIỀN.
+func lostMarks(printed, want []string) bool {
+	for k := range printed {
+		if printed[k] == want[k] || isASCII(printed[k]) || k == 0 && isLevelWord(want[k]) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for _, r := range s {
+		if r >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func isLevelWord(s string) bool {
+	switch s {
+	case "TỈNH", "HUYỆN", "XÃ", "QUẬN", "PHƯỜNG", "THỊ", "THÀNH":
+		return true
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

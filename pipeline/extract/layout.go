@@ -20,6 +20,8 @@ type layout struct {
 	// numberLine and dateLine are the indexes of the lines that gave
 	// the number and the date; -1 when not found.
 	numberLine, dateLine int
+	// bodyPage is set for pages after the first.
+	bodyPage bool
 }
 
 const (
@@ -42,9 +44,7 @@ func analyse(lines []line) layout {
 		}
 		// The motto's first word ("CỘNG", "Độc") starts the right column.
 		for j := 0; j+1 < len(l.toks); j++ {
-			a, b := l.toks[j].fold, trimPunct(l.toks[j+1].fold)
-			if (distance(trimPunct(a), "cong") <= 1 && distance(b, "hoa") <= 1) ||
-				(distance(trimPunct(a), "doc") <= 1 && distance(b, "lap") <= 1) {
+			if isMottoAt(l.toks, j) {
 				x := l.toks[j].box.Min.X
 				if lay.cutoff == 0 || x < lay.cutoff {
 					lay.cutoff = x
@@ -116,13 +116,42 @@ func (lay layout) right(l line) []token {
 // lines where the two header columns were flattened into one.
 func cutMotto(toks []token) []token {
 	for i := 0; i+1 < len(toks); i++ {
-		a, b := trimPunct(toks[i].fold), trimPunct(toks[i+1].fold)
-		if (distance(a, "cong") <= 1 && distance(b, "hoa") <= 1) ||
-			(distance(a, "doc") <= 1 && distance(b, "lap") <= 1) {
+		if isMottoAt(toks, i) {
 			return toks[:i]
 		}
 	}
 	return toks
+}
+
+// isMottoAt reports whether the motto ("CỘNG HÒA XÃ …" or "Độc lập - Tự
+// do …") starts at toks[i], allowing a misread letter per word. Two words
+// are not enough: "ĐỨC LẬP" is a commune.
+func isMottoAt(toks []token, i int) bool {
+	var words []string
+	for _, t := range toks[i:] {
+		if w := trimPunct(t.fold); w != "" {
+			words = append(words, w)
+		}
+		if len(words) == 3 {
+			break
+		}
+	}
+	match := func(want ...string) bool {
+		if len(words) < len(want) {
+			return false
+		}
+		for k, w := range want {
+			if distance(words[k], w) > 1 {
+				return false
+			}
+		}
+		return true
+	}
+	if match("cong", "hoa", "xa") || match("doc", "lap", "tu") || match("conghoa", "xa") {
+		return true
+	}
+	// "Độc lập" alone ends a line when the motto wraps.
+	return len(words) == 2 && match("doc", "lap")
 }
 
 func trimPunct(s string) string {
@@ -176,7 +205,7 @@ func letterStats(s string) (letters, upper int) {
 // few letters, or words the engine itself does not believe.
 func isJunkLine(l line) bool {
 	s := l.text()
-	letters := vietLetters(s)
+	letters := vietLetters(s) + strings.Count(s, "0") + digitsIn(s)
 	n := utf8.RuneCountInString(strings.ReplaceAll(s, " ", ""))
 	if n == 0 || float64(letters) < 0.6*float64(n) {
 		return true
@@ -207,6 +236,16 @@ func vietLetters(s string) int {
 	n := 0
 	for _, r := range s {
 		if f := vntext.FoldRune(r); f >= 'a' && f <= 'z' && unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func digitsIn(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '1' && r <= '9' {
 			n++
 		}
 	}

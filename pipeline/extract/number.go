@@ -71,7 +71,10 @@ func findNumber(lines []line, lay layout) numberResult {
 		if i > 40 || lay.stamp[i] {
 			continue
 		}
-		toks := lay.left(l)
+		toks := l.toks
+		if l.hasBoxes {
+			toks = lay.left(l)
+		}
 		for j := 0; j < len(toks) && j < 2; j++ {
 			t := toks[j]
 			if t.text == "" || !(t.text[0] == 'S' || t.text[0] == '$') {
@@ -93,17 +96,32 @@ func findNumber(lines []line, lay layout) numberResult {
 			}
 		}
 	}
-	// Land-use certificates print a serial, not a "Số:" number.
+	// Household-business certificates: "Mã số hộ kinh doanh: 74C2044227".
 	for i, l := range lines {
-		if i > 60 || lay.stamp[i] {
-			continue
+		f := l.fold()
+		if k := strings.Index(f, "ma so ho kinh doanh"); k >= 0 && i <= 40 {
+			_, after, ok := strings.Cut(l.text(), ":")
+			if v := strings.TrimSpace(after); ok && v != "" && !strings.Contains(v, " ") {
+				return numberResult{value: Value{Value: strings.ToUpper(v), Confidence: l.meanConf()}, line: -1}
+			}
 		}
-		if m := serialRe.FindStringSubmatchIndex(l.text()); m != nil {
+	}
+	// Land-use certificates print a serial on a line of its own; the
+	// register entry ("Số vào sổ cấp GCN: CS 11224") is the fallback.
+	for pass := 0; pass < 2; pass++ {
+		for i, l := range lines {
+			if lay.stamp[i] {
+				continue
+			}
+			m := serialRe.FindStringSubmatchIndex(l.text())
+			if m == nil || pass == 0 && len(l.toks) != 2 {
+				continue
+			}
 			s := l.text()
 			toks := spanTokens(l.toks, runeIndex(s, m[0]), runeIndex(s, m[1]))
 			return numberResult{
-				value: Value{Value: s[m[2]:m[3]] + " " + s[m[4]:m[5]], Confidence: 0.8 * meanConf(toks)},
-				line:  i,
+				value: Value{Value: s[m[2]:m[3]] + " " + s[m[4]:m[5]], Confidence: (0.9 - 0.2*float64(pass)) * meanConf(toks)},
+				line:  -1,
 			}
 		}
 	}
@@ -111,7 +129,7 @@ func findNumber(lines []line, lay layout) numberResult {
 }
 
 // serialRe is a certificate serial: two capital letters and 5 to 8 digits.
-var serialRe = regexp.MustCompile(`(?:^|\s)([A-Z]{2})\s?([0-9]{5,8})(?:$|\s|[.,;])`)
+var serialRe = regexp.MustCompile(`(?:^|\s)([A-ZĐ]{2})\s?([0-9]{5,8})(?:$|\s|[.,;])`)
 
 func runeIndex(s string, byteOff int) int { return len([]rune(s[:byteOff])) }
 
@@ -124,6 +142,9 @@ func parseNumberTokens(rest string, label token, next []token) (numberResult, bo
 		used = append(used, label)
 	}
 	for _, t := range next {
+		if t.text == "\t" && cand == "" {
+			continue // "Số:" with the number left blank on the form
+		}
 		if t.text == "\t" || len(used) >= 4 {
 			break
 		}

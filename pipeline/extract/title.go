@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"sohoa/pipeline/vntext"
 )
@@ -91,8 +92,10 @@ type titleResult struct {
 }
 
 var (
-	vvRe     = regexp.MustCompile(`^[vy]\s?[/il|1\\]\s?[vy]\b\.?`)
-	veViecRe = regexp.MustCompile(`^(v[eac]\s?v[i1l]e[ce]c?)\b`)
+	// sectionRe opens a numbered section ("I. Người sử dụng đất", "1.").
+	sectionRe = regexp.MustCompile(`^([ivx]+|[0-9]+|[a-z])[.)]\s`)
+	vvRe      = regexp.MustCompile(`^[vy]\s?[/il|1\\]\s?[vy]\b\.?`)
+	veViecRe  = regexp.MustCompile(`^(v[eac]\s?v[i1l]e[ce]c?)\b`)
 )
 
 func startsSubject(f string) bool {
@@ -102,7 +105,18 @@ func startsSubject(f string) bool {
 // findTitle looks below the number and date lines for the capitalised
 // title, or for a subject that starts without one (a letter's "V/v").
 func findTitle(lines []line, lay layout) titleResult {
-	start := max(lay.numberLine, lay.dateLine) + 1
+	start := lay.numberLine + 1
+	if lay.dateLine >= 0 && (lay.numberLine < 0 || lay.dateLine < lay.numberLine+8) {
+		start = max(start, lay.dateLine+1)
+	}
+	// A letter's "V/v" sits right under its number, above the date line.
+	if lay.numberLine >= 0 {
+		for i := lay.numberLine + 1; i < len(lines) && i <= lay.numberLine+3; i++ {
+			if vvRe.MatchString(strings.TrimSpace(vntext.Fold(joinTokens(lay.left(lines[i]))))) {
+				return titleResult{line: -1, subjectLine: i}
+			}
+		}
+	}
 	if start == 0 {
 		start = firstNonHeader(lines, lay)
 	}
@@ -114,6 +128,9 @@ func findTitle(lines []line, lay layout) titleResult {
 		}
 		toks := withoutTabs(l.toks)
 		f := strings.TrimSpace(vntext.Fold(joinTokens(toks)))
+		if isPreamble(f) {
+			continue
+		}
 		if startsSubject(f) {
 			res.subjectLine = i
 			return res
@@ -207,6 +224,10 @@ var subjectStops = []string{
 func findSubject(lines []line, lay layout, title titleResult) Value {
 	var toks []token
 	var prev *line
+	var prevToks []token
+	// letter is set for a "V/v" subject, set in a narrow column whose
+	// every line is short.
+	letter := false
 	i := title.subjectLine
 	if len(title.inline) > 0 {
 		toks = append(toks, title.inline...)
@@ -237,10 +258,22 @@ func findSubject(lines []line, lay layout, title titleResult) Value {
 			if l.gapBefore || isStop(f) || isUpperLine(lt) || isJunkLine(l) || (prev != nil && verticalBreak(*prev, l)) {
 				break
 			}
-		} else if isStop(f) || isUpperLine(lt) || strings.Contains(f, ":") && !startsSubject(f) {
+			// Without boxes a wrapped subject is told from the body by
+			// its continuation starting mid-sentence.
+			if !l.hasBoxes && !letter && !continues(joinTokens(toks[max(0, len(toks)-len(prevToks)):]), joinTokens(lt)) {
+				break
+			}
+			if strings.HasSuffix(strings.TrimSpace(f), ":") || strings.Contains(f, "kinh moi") {
+				break
+			}
+		} else if strings.HasPrefix(f, "(") || sectionRe.MatchString(f) || isFirstStop(f) || isUpperLine(lt) || strings.Contains(f, ":") && !startsSubject(f) {
 			return Value{}
 		}
+		if len(toks) == 0 {
+			letter = vvRe.MatchString(f)
+		}
 		toks = append(toks, lt...)
+		prevToks = lt
 		prev = &lines[i]
 	}
 	if len(toks) == 0 {
@@ -300,4 +333,41 @@ func normaliseSubjectPrefix(s string) (string, bool) {
 		return "Về việc " + strings.TrimSpace(string([]rune(s)[runeIndex(f, m[1]):])), true
 	}
 	return s, false
+}
+
+// isPreamble reports lines between the number and the title: the motto,
+// the register, the date line, the copy marks.
+func isPreamble(f string) bool {
+	switch {
+	case strings.Contains(f, "cong hoa xa hoi"), strings.Contains(f, "doc lap"),
+		strings.Contains(f, "hanh phuc"), strings.HasPrefix(f, "quyen so"),
+		f == "ban sao", f == "(ban sao)", f == "(ban chinh)", f == "ban chinh":
+		return true
+	}
+	return dateRe.MatchString(f) && strings.Contains(f, ",")
+}
+
+// continues decides, for text without boxes, whether next continues the
+// subject line prev: it starts mid-sentence, or it is the short remainder
+// of a long line that did not end a sentence (body paragraphs run the full
+// width).
+func continues(prev, next string) bool {
+	for _, r := range next {
+		if unicode.IsLower(r) || unicode.IsDigit(r) {
+			return true
+		}
+		break
+	}
+	p, n := utf8.RuneCountInString(prev), utf8.RuneCountInString(next)
+	return p >= 50 && n < p*8/10 && !strings.HasSuffix(prev, ".") && !strings.HasSuffix(prev, ":")
+}
+
+// isFirstStop reports lines that cannot open a subject.
+func isFirstStop(f string) bool {
+	for _, k := range []string{"can cu", "kinh gui", "chu tich", "dieu ", "noi nhan", "uy ban nhan dan", "hoi dong nhan dan", "ho, chu dem"} {
+		if strings.HasPrefix(f, k) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,52 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+)
+
+type certification struct {
+	number, book, issued Value
+}
+
+// certNumberRe reads "Số chứng thực: 2413, quyển số: 03/2017-SCT/BS".
+var certNumberRe = regexp.MustCompile(`so chung thuc\s*[:;.]?\s*([0-9oil|]{1,7})\s*[,;.]?\s*(?:quyen so\s*[:;.]?\s*(\S+))?`)
+
+// findCertification reads the certification block a certified copy
+// carries ("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH", its number and
+// register, then the place-and-date line of the certification).
+func findCertification(lines []line) (certification, bool) {
+	mark := -1
+	for i, l := range lines {
+		if strings.Contains(l.fold(), "ban sao dung voi ban chinh") {
+			mark = i
+			break
+		}
+	}
+	if mark < 0 {
+		return certification{}, false
+	}
+	var c certification
+	for i := mark; i < len(lines) && i <= mark+4; i++ {
+		l := lines[i]
+		f := l.fold()
+		if m := certNumberRe.FindStringSubmatchIndex(f); m != nil && c.number.Value == "" {
+			conf := meanConf(spanTokens(l.toks, runeIndex(f, m[0]), runeIndex(f, m[1])))
+			digits, pen, ok := readDigits(f[m[2]:m[3]], false)
+			if ok {
+				c.number = Value{Value: digits, Confidence: conf * pen}
+			}
+			if m[4] >= 0 {
+				s := l.text()
+				b := strings.TrimRight(string([]rune(s)[runeIndex(f, m[4]):runeIndex(f, m[5])]), ".,;")
+				c.book = Value{Value: strings.ToUpper(b), Confidence: conf}
+			}
+			continue
+		}
+		if d := findDate(lines[i:i+1], layout{stamp: map[int]bool{}, numberLine: -1, dateLine: -1}); d.value.Value != "" {
+			c.issued = d.value
+			break
+		}
+	}
+	return c, c.number.Value != ""
+}

@@ -1,0 +1,53 @@
+package extract
+
+import "testing"
+
+func TestDateVariants(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text, want string
+	}{
+		{"clean", "Quảng Ngãi, ngày 16 tháng 01 năm 2025", "2025-01-16"},
+		{"unpadded", "Tịnh Phong, ngày 5 tháng 3 năm 2024", "2024-03-05"},
+		{"l and O", "Quảng Ngãi, ngày l6 tháng 0l năm 2O25", "2025-01-16"},
+		{"ngàv", "Quảng Ngãi, ngàv 16 tháng O1 năm 2025", "2025-01-16"},
+		{"no diacritics", "Quang Ngai, ngay 16 thang 01 nam 2025", "2025-01-16"},
+		{"glued day", "Quảng Ngãi, ngày16 tháng 01 năm 2025", "2025-01-16"},
+		{"same line as number", "Số: 86/QĐ-UBND   Quảng Ngãi, ngày 16 tháng 01 năm 2025", "2025-01-16"},
+		// Unreadable handwritten day: no date, even though month and
+		// year are clear.
+		{"junk day", "Quảng Ngãi, ngày Íð tháng 3 năm 2024", ""},
+		{"missing day", "Quảng Ngãi, ngày {tháng 02 năm 2025", ""},
+		{"junk glued", "Quảng Ngãi, ngày@0 tháng 12 năm 2024", ""},
+		{"impossible", "Quảng Ngãi, ngày 30 tháng 02 năm 2025", ""},
+		{"month 13", "Quảng Ngãi, ngày 10 tháng 13 năm 2025", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := Extract(textPage("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\n" + tt.text + "\nQUYẾT ĐỊNH"))
+			if f.Issued.Value != tt.want {
+				t.Errorf("issued %q, want %q", f.Issued.Value, tt.want)
+			}
+			if tt.want == "" && f.Issued.Confidence != 0 {
+				t.Errorf("confidence %.2f for no date", f.Issued.Confidence)
+			}
+		})
+	}
+}
+
+func TestDateNotFromStampOrBody(t *testing.T) {
+	t.Parallel()
+	text := "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi\nCơ quan: Tỉnh Quảng Ngãi\nThời gian ký: 10.05.2025 12:49:08\n" +
+		"ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 239/TTr-UBND\nTỜ TRÌNH\n" +
+		"Về việc bãi bỏ Nghị quyết số 24/2013/NQ-HĐND ngày 10/12/2013\n" +
+		"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"
+	if f := Extract(textPage(text)); f.Issued.Value != "" {
+		t.Errorf("issued %q: taken from the stamp or the body", f.Issued.Value)
+	}
+	// The place-and-date line wins over a body date above it on the page.
+	text = "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nngày 02 tháng 3 năm 2020\nQuảng Ngãi, ngày 16 tháng 01 năm 2025\nQUYẾT ĐỊNH"
+	if f := Extract(textPage(text)); f.Issued.Value != "2025-01-16" {
+		t.Errorf("issued %q, want the place-and-date line", f.Issued.Value)
+	}
+}

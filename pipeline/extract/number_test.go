@@ -1,0 +1,92 @@
+package extract
+
+import (
+	"testing"
+
+	"sohoa/ocr"
+)
+
+func textPage(s string) []ocr.Page { return []ocr.Page{{Text: s, Confidence: 1}} }
+
+func TestNumberVariants(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		line, want, symbol string
+		minConf, maxConf   float64
+	}{
+		{"Số: 86/QĐ-UBND", "86/QĐ-UBND", "QĐ", 0.9, 1},
+		{"Số: 86 /QĐ-UBND", "86/QĐ-UBND", "QĐ", 0.9, 1},
+		{"Số:86/QĐ- UBND", "86/QĐ-UBND", "QĐ", 0.9, 1},
+		{"S6: 86/QD-UBND", "86/QĐ-UBND", "QĐ", 0.8, 0.95},
+		{"Sô: 239/TTR-UBND", "239/TTr-UBND", "TTr", 0.8, 1},
+		{"Số: 574/UBND-KTTH", "574/UBND-KTTH", "", 0.9, 1},
+		{"Số: 05/2024/NQ-HDND", "05/2024/NQ-HĐND", "NQ", 0.8, 0.95},
+		{"Số: 15/QĐ-XPHC", "15/QĐ-XPHC", "QĐ", 0.9, 1},
+		{"Số: 86IQĐ-UBND", "86/QĐ-UBND", "QĐ", 0.8, 0.95},
+		{"Số: 86lQĐ-UBND", "86/QĐ-UBND", "QĐ", 0.8, 0.95},
+		{"Số: 1O5/QĐ-UBND", "105/QĐ-UBND", "QĐ", 0.7, 0.9},
+		{"Số: l2/CT-UBND", "12/CT-UBND", "CT", 0.7, 0.9},
+		{"Số: 04/CT-UBND", "04/CT-UBND", "CT", 0.9, 1},
+		{"Số: 86/QĐÐ-UBND", "86/QĐ-UBND", "QĐ", 0.7, 0.85},
+		{"Số: 12/ĐA-UBND", "12/ĐA-UBND", "ĐA", 0.9, 1},
+		// Dropped stroke: DA is dự án as well as a damaged ĐA; kept as read.
+		{"Số: 12/DA-UBND", "12/DA-UBND", "DA", 0.7, 0.9},
+		// Handwriting read as junk: the notation only, low confidence.
+		{"Số:0+ /CT-UBND", "/CT-UBND", "CT", 0, 0.3},
+		{"Số:4B /QĐ-XPHC", "/QĐ-XPHC", "QĐ", 0, 0.3},
+		{"Số: @39_/TTr-UBND", "/TTr-UBND", "TTr", 0, 0.3},
+		{"Số: $4/UBND-KTTH", "/UBND-KTTH", "", 0, 0.3},
+		{"Số:       /QĐ-UBND", "/QĐ-UBND", "QĐ", 0, 0.3},
+		// Junk after two clean digits: kept, but for review.
+		{"Số: 86@ /QĐ-UBND", "86/QĐ-UBND", "QĐ", 0, 0.4},
+		// Civil status: the entry number.
+		{"Số: 123", "123", "", 0.9, 1},
+		{"Số: 188/TLKH-BS", "188/TLKH-BS", "", 0.9, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			t.Parallel()
+			f := Extract(textPage("ỦY BAN NHÂN DÂN\nXÃ TỊNH PHONG\n" + tt.line + "\nQUYẾT ĐỊNH"))
+			if f.Number.Value != tt.want || f.Symbol != tt.symbol {
+				t.Fatalf("number %q symbol %q, want %q %q", f.Number.Value, f.Symbol, tt.want, tt.symbol)
+			}
+			if c := f.Number.Confidence; c < tt.minConf || c > tt.maxConf {
+				t.Errorf("confidence %.2f, want %.2f..%.2f", c, tt.minConf, tt.maxConf)
+			}
+		})
+	}
+}
+
+func TestNumberNotFromBody(t *testing.T) {
+	t.Parallel()
+	f := Extract(textPage("QUYẾT ĐỊNH\nCăn cứ Nghị định số 118/2021/NĐ-CP ngày 23/12/2021;\nSở Tài chính tại Công văn số 287/STC-HCSN"))
+	if f.Number.Value != "" {
+		t.Errorf("number %q taken from the body", f.Number.Value)
+	}
+}
+
+func TestSerialAndBook(t *testing.T) {
+	t.Parallel()
+	f := Extract(textPage("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nGIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT\nI. Người sử dụng đất\nCS 05494"))
+	if f.Number.Value != "CS 05494" || f.Title.Value != "GIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT" {
+		t.Errorf("land certificate: %+v", f)
+	}
+	f = Extract(textPage("ỦY BAN NHÂN DÂN\nXÃ TỊNH PHONG\nSố: 123\nQuyển số: 0l/2021\nGIẤY KHAI SINH"))
+	if f.Number.Value != "123" || f.Book.Value != "01/2021" || f.Title.Value != "GIẤY KHAI SINH" {
+		t.Errorf("birth certificate: %+v", f)
+	}
+}
+
+func TestSplitNumber(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][2]string{
+		"86/QĐ-UBND":      {"86", "QĐ-UBND"},
+		"05/2024/NQ-HĐND": {"05/2024", "NQ-HĐND"},
+		"/QĐ-UBND":        {"", "QĐ-UBND"},
+		"123":             {"123", ""},
+	} {
+		if c, n := SplitNumber(in); c != want[0] || n != want[1] {
+			t.Errorf("SplitNumber(%q) = %q, %q", in, c, n)
+		}
+	}
+}
