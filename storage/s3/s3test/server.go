@@ -3,7 +3,7 @@
 //
 // The minio binary is looked up on PATH, then in $GOBIN and
 // $(go env GOPATH)/bin, where `make setup` installs it
-// (go install github.com/minio/minio@latest). Without it tests skip, or fail
+// (go install github.com/minio/minio@<pinned version>). Without it tests skip, or fail
 // when CI=true, so a CI run never passes by skipping.
 //
 // Most tests share one server per test binary (Shared) and tell themselves
@@ -318,10 +318,10 @@ func findBinary(t testing.TB) string {
 			return p
 		}
 	}
-	msg := fmt.Sprintf("minio server binary not found on PATH or in %s: run `make setup` to install it (go install github.com/minio/minio@latest)",
+	msg := fmt.Sprintf("minio server binary not found on PATH or in %s: run `make setup`, which builds it with go install github.com/minio/minio",
 		strings.Join(dirs, ", "))
 	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
+		t.Fatal(msg + " (CI=true: a missing part fails instead of skipping)")
 	}
 	t.Skip(msg)
 	return ""
