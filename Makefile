@@ -1,0 +1,96 @@
+# sohoa — make help lists the targets.
+#
+# `make demo` and `make test` work as the first command on a fresh Debian
+# machine with Go: both run `make setup` when a part is missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# FTS5 (full-text search) is compiled into go-sqlite3 only with this tag.
+export GOFLAGS := -tags=sqlite_fts5
+# One single-threaded Tesseract per worker (the binary re-execs with this
+# set anyway; exporting it keeps `go test` children consistent).
+export OMP_THREAD_LIMIT := 1
+
+GOBIN := $(shell go env GOPATH)/bin
+MINIO := $(GOBIN)/minio
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core pkg-config gcc
+BIN := bin/sohoa
+DEMO := demo-out
+DEMO_UNIT := 21181
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+EVAL_SEED ?= $(shell date +%s)
+EVAL_N ?= 60
+
+.PHONY: help setup check-setup build test test-short demo eval eval-real bench lint fmt clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+# missing prints what a fresh machine still lacks, one item a line.
+define missing
+for c in tesseract pdftoppm pdftotext pdfimages pkg-config gcc; do command -v $$c >/dev/null || echo "command $$c"; done; \
+[ -f /usr/include/tesseract/baseapi.h ] || echo "libtesseract-dev"; \
+[ -f /usr/include/leptonica/allheaders.h ] || echo "libleptonica-dev"; \
+tesseract --list-langs 2>/dev/null | grep -qx vie || echo "tesseract-ocr-vie"; \
+[ -x $(MINIO) ] || echo "minio server (for tests)"
+endef
+
+check-setup:
+	@m="$$($(missing))"; if [ -n "$$m" ]; then echo "Thiếu / missing:"; echo "$$m" | sed 's/^/  - /'; $(MAKE) --no-print-directory setup; fi
+
+setup: ## install Tesseract (vie), poppler, headers and the MinIO test server
+	@echo "==> apt packages: $(APT_PACKAGES)"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES) >/dev/null
+	@if [ ! -x $(MINIO) ]; then echo "==> building the MinIO server from the Go module proxy (about 3 minutes)"; \
+		GOFLAGS= go install github.com/minio/minio@$(MINIO_VERSION); fi
+	@m="$$($(missing))"; if [ -n "$$m" ]; then echo "still missing after setup:"; echo "$$m"; exit 1; fi
+	@echo "==> setup complete: $$(tesseract --version 2>&1 | head -1), vie installed, $$($(MINIO) --version 2>/dev/null | head -1)"
+
+build: check-setup ## build bin/sohoa
+	go build -o $(BIN) ./cmd/sohoa
+
+test: check-setup ## run every test (real Tesseract, real MinIO, real SQLite)
+	go vet ./...
+	go test -count=1 -timeout 20m ./...
+
+test-short: ## the fast tests only (no OCR end to end)
+	go test -short ./...
+
+demo: build ## generate scans, ingest them for a real commune, list and search
+	@name=$$(grep -A1 '"level3_id": "$(DEMO_UNIT)"' ../shared/data/dvhc-2024.json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); \
+		echo "==> đơn vị / unit $(DEMO_UNIT) $${name:-}"
+	rm -rf $(DEMO)
+	$(BIN) fixtures --out $(DEMO)/scans --n 6 --seed 20251122
+	@echo "==> sohoa ingest (bản gốc vào $(DEMO)/data/objects, danh mục $(DEMO)/data/catalog.db)"
+	$(BIN) ingest --data $(DEMO)/data --unit $(DEMO_UNIT) --clerk demo $(DEMO)/scans/*.pdf $(DEMO)/scans/*.tif* $(DEMO)/scans/*.jpg $(DEMO)/scans/*.png
+	@echo; echo "==> sohoa list"
+	$(BIN) list --data $(DEMO)/data
+	@echo; echo "==> sohoa search \"quyet dinh\""
+	$(BIN) search --data $(DEMO)/data "quyet dinh"
+	@echo; echo "==> sohoa get 1 --archive  →  pdftotext"
+	$(BIN) get --data $(DEMO)/data 1 --archive -o $(DEMO)/1.pdf
+	pdftotext -l 1 $(DEMO)/1.pdf - | head -12
+
+eval: build ## score the pipeline on a freshly generated degraded set (EVAL_SEED, EVAL_N)
+	rm -rf out/eval && mkdir -p out
+	@echo "==> seed $(EVAL_SEED), $(EVAL_N) degraded documents"
+	$(BIN) fixtures --out out/eval --n $(EVAL_N) --seed $(EVAL_SEED) --degraded
+	$(BIN) eval --labels out/eval/labels.tsv out/eval
+
+eval-real: build ## score the pipeline on the seven real signed scans
+	$(BIN) eval --labels fixtures/real/eval.tsv fixtures/real
+
+bench: check-setup ## benchmarks, as ratios against references measured in the same run
+	go test -run '^$$' -bench . -benchtime 1x ./...
+
+lint: ## gofmt, go vet, staticcheck when installed
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	@if command -v staticcheck >/dev/null; then staticcheck ./...; else echo "staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@latest)"; fi
+
+clean: ## remove build and demo output
+	rm -rf bin $(DEMO) out

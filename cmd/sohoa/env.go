@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"sohoa/storage"
+	"sohoa/storage/catalog/sqlite"
+	"sohoa/storage/local"
+	"sohoa/storage/s3"
+)
+
+// env is what every command gets: where to write, and the configured
+// stores once opened.
+type env struct {
+	stdout, stderr io.Writer
+}
+
+// config is the configuration from flags and environment. Secrets come
+// only from the environment.
+type config struct {
+	DataDir string
+	S3      s3.Config
+	UseS3   bool
+	Verbose bool
+}
+
+// loadConfig reads the environment; flags (already parsed) override it.
+func loadConfig(dataFlag string, verbose bool) (config, error) {
+	c := config{DataDir: "sohoa-data", Verbose: verbose}
+	if v := os.Getenv("SOHOA_DATA"); v != "" {
+		c.DataDir = v
+	}
+	if dataFlag != "" {
+		c.DataDir = dataFlag
+	}
+	s3cfg, err := s3.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return c, err
+	}
+	c.S3, c.UseS3 = s3cfg, !s3cfg.IsZero()
+	return c, c.Validate()
+}
+
+// Validate reports the first configuration mistake in words that say
+// what to change.
+func (c config) Validate() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return errors.New("the data folder is empty: set --data or SOHOA_DATA, or leave both unset for ./sohoa-data")
+	}
+	if c.UseS3 {
+		return c.S3.Validate()
+	}
+	return nil
+}
+
+// stores are the opened catalog and object store.
+type stores struct {
+	cfg     config
+	catalog *sqlite.DB
+	objects storage.Objects
+	logger  *slog.Logger
+}
+
+func (s *stores) Close() error { return s.catalog.Close() }
+
+// open opens the catalog and the object store the configuration names,
+// creating the data folder on first use.
+func (e *env) open(ctx context.Context, cfg config) (*stores, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("make data folder %s: %w", cfg.DataDir, err)
+	}
+	level := slog.LevelWarn
+	if cfg.Verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "catalog.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	var objects storage.Objects
+	if cfg.UseS3 {
+		objects, err = s3.Open(ctx, cfg.S3)
+	} else {
+		objects, err = local.Open(filepath.Join(cfg.DataDir, "objects"))
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open object store: %w", err)
+	}
+	return &stores{cfg: cfg, catalog: db, objects: objects, logger: logger}, nil
+}

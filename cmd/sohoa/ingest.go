@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+
+	"golang.org/x/term"
+
+	"sohoa/ocr/tesseract"
+	"sohoa/pipeline"
+	"sohoa/storage/catalog"
+)
+
+var unitCode = regexp.MustCompile(`^(\d{2}|\d{3}|\d{5})$`)
+
+func runIngest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "ingest", "[tùy chọn] TỆP|THƯ MỤC...", `
+Nhập các tệp quét (PDF, TIFF nhiều trang, JPEG, PNG; thư mục được duyệt đệ quy):
+lưu bản gốc nguyên vẹn, nhận dạng chữ tiếng Việt, phân loại, trích xuất số ký
+hiệu, ngày ban hành, cơ quan ban hành, trích yếu, tạo bản PDF/A tìm kiếm được.
+Mỗi tệp là một hồ sơ. Bị ngắt giữa chừng? Chạy lại đúng lệnh đó để tiếp tục.
+
+Ingest scans (PDF, multi-page TIFF, JPEG, PNG; folders recursively): store each
+original untouched, OCR it in Vietnamese, classify it, extract number, issue
+date, issuer and subject, and build a searchable PDF/A. One file is one record.
+Interrupted? Run the same command again to resume.`)
+	unit := fs.String("unit", "", "mã đơn vị hành chính (2, 3 hoặc 5 chữ số) / administrative unit code")
+	clerk := fs.String("clerk", os.Getenv("USER"), "người nhập / who is ingesting")
+	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR / OCR workers")
+	asJSON := fs.Bool("json", false, "in mỗi hồ sơ thành một dòng JSON / one JSON object per record")
+	noWait := fs.Bool("no-wait", false, "chỉ lưu và xếp hàng, để `sohoa worker` xử lý / only store and queue")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder (default $SOHOA_DATA or ./sohoa-data)")
+	verbose := fs.Bool("v", false, "ghi nhật ký chi tiết / verbose log")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usagef("chưa chỉ ra tệp hay thư mục nào (name files or folders to ingest)")
+	}
+	if *unit != "" && !unitCode.MatchString(*unit) {
+		return usagef("--unit %q không phải mã đơn vị (2, 3 hoặc 5 chữ số) (not a unit code: 2, 3 or 5 digits)", *unit)
+	}
+	if *workers < 1 {
+		return usagef("--workers must be at least 1")
+	}
+	cfg, err := loadConfig(*data, *verbose)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	out := newOutput(e, *asJSON)
+	p, err := st.pipeline(*workers, *clerk, out)
+	if err != nil {
+		return err
+	}
+	res, err := p.Ingest(ctx, pipeline.IngestRequest{Paths: paths, Unit: *unit, Clerk: *clerk}, nil)
+	for _, u := range res.Unreadable {
+		out.bar.println("✗ " + u.Error())
+	}
+	if err != nil {
+		out.bar.finish()
+		return err
+	}
+	if *noWait {
+		out.bar.finish()
+		if err := st.catalog.SealBatch(ctx, res.Batch.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "Đã lưu và xếp hàng %d tệp (lô %d); chạy `sohoa worker` để xử lý. Stored and queued %d files (batch %d).\n",
+			len(res.Records), res.Batch.ID, len(res.Records), res.Batch.ID)
+		return nil
+	}
+	err = p.Run(ctx, pipeline.RunOptions{})
+	out.bar.finish()
+	if err != nil {
+		return err
+	}
+	if err := st.catalog.SealBatch(ctx, res.Batch.ID); err != nil {
+		return err
+	}
+	return out.summary(ctx, st, res)
+}
+
+func runWorker(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "worker", "[tùy chọn]", `
+Xử lý các việc còn trong hàng đợi (sau "ingest --no-wait", hoặc khi lần chạy
+trước bị ngắt), rồi dừng khi hết việc; --follow để chờ việc mới.
+Work through the queued jobs (after "ingest --no-wait", or an interrupted run)
+and stop when the queue is empty; --follow keeps waiting for new jobs.`)
+	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR / OCR workers")
+	follow := fs.Bool("follow", false, "chờ việc mới thay vì dừng / keep waiting for new jobs")
+	asJSON := fs.Bool("json", false, "in mỗi hồ sơ thành một dòng JSON / one JSON object per record")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	verbose := fs.Bool("v", false, "ghi nhật ký chi tiết / verbose log")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*data, *verbose)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	out := newOutput(e, *asJSON)
+	p, err := st.pipeline(*workers, "sohoa", out)
+	if err != nil {
+		return err
+	}
+	err = p.Run(ctx, pipeline.RunOptions{Follow: *follow})
+	out.bar.finish()
+	return err
+}
+
+// pipeline builds the pipeline on the opened stores, reporting to out.
+func (s *stores) pipeline(workers int, actor string, out *output) (*pipeline.Pipeline, error) {
+	model, err := loadClassifier(s.cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.New(pipeline.Config{
+		Objects:    s.objects,
+		Catalog:    s.catalog,
+		Queue:      s.catalog,
+		OCR:        tesseract.Factory(tesseract.Options{}),
+		Workers:    workers,
+		Classifier: model,
+		TempDir:    tempDir(s.cfg.DataDir),
+		Actor:      actor,
+		Logger:     s.logger,
+		Hooks: pipeline.Hooks{
+			Pages:  out.bar.setPages,
+			Page:   func(int64, int) { out.bar.pageDone() },
+			Record: out.record,
+		},
+	})
+}
+
+// output prints per-record results: a line for a person, or JSON.
+type output struct {
+	e      *env
+	json   bool
+	bar    *progress
+	failed int
+	review int
+	quiet  bool // no per-record lines (eval prints its own table)
+}
+
+func newOutput(e *env, asJSON bool) *output {
+	tty := false
+	if f, ok := e.stderr.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	o := &output{e: e, json: asJSON}
+	// The bar goes to stderr; result lines go to stdout, through the bar
+	// so they print above it.
+	o.bar = newProgress(e.stderr, tty)
+	return o
+}
+
+func (o *output) record(r catalog.Record) {
+	switch r.Status {
+	case catalog.StatusFailed:
+		o.failed++
+	case catalog.StatusNeedsReview:
+		o.review++
+	}
+	if o.quiet {
+		return
+	}
+	if o.json {
+		b, _ := json.Marshal(toJSON(r, ""))
+		o.bar.printlnTo(o.e.stdout, string(b))
+		return
+	}
+	o.bar.printlnTo(o.e.stdout, recordLine(r))
+}
+
+func (o *output) summary(ctx context.Context, st *stores, res pipeline.IngestResult) error {
+	if !o.json {
+		var done, review, failed, dup int
+		for _, r := range res.Records {
+			cur, err := st.catalog.Record(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			switch cur.Status {
+			case catalog.StatusDigitized:
+				done++
+			case catalog.StatusNeedsReview:
+				review++
+			case catalog.StatusFailed:
+				failed++
+			case catalog.StatusDuplicate:
+				dup++
+			}
+		}
+		fmt.Fprintf(o.e.stderr, "\nLô %d: %d tệp — %d đã số hóa, %d cần kiểm tra, %d lỗi, %d trùng.\n", res.Batch.ID, len(res.Records), done, review, failed, dup)
+		fmt.Fprintf(o.e.stderr, "Batch %d: %d files — %d digitized, %d need review, %d failed, %d duplicates.\n", res.Batch.ID, len(res.Records), done, review, failed, dup)
+		if review > 0 {
+			fmt.Fprintf(o.e.stderr, "Xem các hồ sơ cần kiểm tra / records to check: sohoa list --status needs_review\n")
+		}
+		if failed > 0 || len(res.Unreadable) > 0 {
+			return errReported
+		}
+		return nil
+	}
+	if o.failed > 0 || len(res.Unreadable) > 0 {
+		return errReported
+	}
+	return nil
+}

@@ -1,0 +1,405 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"sohoa/pipeline/classify"
+	"sohoa/storage/catalog"
+)
+
+// recordJSON is the stable JSON contract of a record: scripts and checks
+// depend on these names.
+type recordJSON struct {
+	ID             int64   `json:"id"`
+	SHA256         string  `json:"sha256"`
+	Unit           string  `json:"unit"`
+	Batch          int64   `json:"batch"`
+	Source         string  `json:"source"`
+	Pages          int     `json:"pages"`
+	Status         string  `json:"status"`
+	DocType        string  `json:"doc_type"`
+	Field          string  `json:"field"`
+	Number         string  `json:"number"`
+	IssuedOn       string  `json:"issued_on"`
+	Issuer         string  `json:"issuer"`
+	Subject        string  `json:"subject"`
+	Text           string  `json:"text"`
+	OCRConfidence  float64 `json:"ocr_confidence"`
+	TypeConfidence float64 `json:"type_confidence"`
+	Original       string  `json:"original"`
+	Archive        string  `json:"archive"`
+	Error          string  `json:"error"`
+
+	// Beyond the contract: every field's own confidence, and links.
+	Confidence  map[string]float64 `json:"confidence"`
+	DuplicateOf int64              `json:"duplicate_of,omitempty"`
+	ContentType string             `json:"content_type"`
+	Size        int64              `json:"size"`
+	CreatedAt   string             `json:"created_at"`
+}
+
+func toJSON(r catalog.Record, text string) recordJSON {
+	return recordJSON{
+		ID: r.ID, SHA256: r.SHA256, Unit: r.Unit, Batch: r.BatchID, Source: r.Source, Pages: r.Pages,
+		Status: string(r.Status), DocType: r.DocType.Value, Field: r.Field.Value, Number: r.Number.Value,
+		IssuedOn: r.Issued.Value, Issuer: r.Issuer.Value, Subject: r.Subject.Value, Text: text,
+		OCRConfidence: round3(r.OCRConfidence), TypeConfidence: round3(r.DocType.Confidence),
+		Original: r.Original, Archive: r.Archive, Error: r.Error,
+		Confidence: map[string]float64{
+			"doc_type": round3(r.DocType.Confidence), "field": round3(r.Field.Confidence),
+			"number": round3(r.Number.Confidence), "issued_on": round3(r.Issued.Confidence),
+			"issuer": round3(r.Issuer.Confidence), "subject": round3(r.Subject.Confidence),
+		},
+		DuplicateOf: r.DuplicateOf, ContentType: r.ContentType, Size: r.Size,
+		CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
+	}
+}
+
+func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// recordText joins a record's page texts, pages separated by a form feed.
+func recordText(ctx context.Context, c catalog.Catalog, id int64) (string, error) {
+	pgs, err := c.Pages(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, len(pgs))
+	for i, p := range pgs {
+		parts[i] = p.Text
+	}
+	return strings.Join(parts, "\n\f"), nil
+}
+
+// recordLine is the one-line result a clerk reads.
+func recordLine(r catalog.Record) string {
+	mark := map[catalog.Status]string{
+		catalog.StatusDigitized: "✓", catalog.StatusNeedsReview: "?", catalog.StatusFailed: "✗", catalog.StatusDuplicate: "=",
+	}[r.Status]
+	if mark == "" {
+		mark = "·"
+	}
+	label := map[catalog.Status]string{
+		catalog.StatusDigitized: "đã số hóa", catalog.StatusNeedsReview: "cần kiểm tra", catalog.StatusFailed: "lỗi",
+		catalog.StatusDuplicate: "trùng", catalog.StatusQueued: "chờ", catalog.StatusProcessing: "đang xử lý",
+	}[r.Status]
+	s := fmt.Sprintf("%s #%d %s [%s/%s]", mark, r.ID, r.Source, label, r.Status)
+	if r.Status == catalog.StatusDigitized || r.Status == catalog.StatusNeedsReview {
+		s += fmt.Sprintf(" %s", orDash(classify.TypeName(r.DocType.Value)))
+		s += fmt.Sprintf(" · số %s · ngày %s · %d trang", orDash(r.Number.Value), orDash(r.Issued.Value), r.Pages)
+		if r.Subject.Value != "" {
+			s += " · " + clip(r.Subject.Value, 70)
+		}
+	}
+	if r.Error != "" {
+		s += "\n    " + r.Error
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func runList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "list", "[tùy chọn]", `
+Liệt kê hồ sơ, cũ trước. Lọc theo đơn vị, trạng thái, loại văn bản.
+List records, oldest first, filtered by unit, status or document type.
+Statuses: digitized, needs_review, failed, duplicate, queued, processing.`)
+	unit := fs.String("unit", "", "mã đơn vị / unit code")
+	status := fs.String("status", "", "trạng thái / status")
+	typ := fs.String("type", "", "loại văn bản (slug), ví dụ quyet-dinh / document type")
+	limit := fs.Int("limit", 0, "tối đa / at most this many (0: all)")
+	asJSON := fs.Bool("json", false, "in JSON (một mảng) / print a JSON array")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return err
+	}
+	if *status != "" && !validStatus(catalog.Status(*status)) {
+		return usagef("--status %q: dùng / use digitized, needs_review, failed, duplicate, queued, processing", *status)
+	}
+	cfg, err := loadConfig(*data, false)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	recs, err := st.catalog.List(ctx, catalog.Filter{Unit: *unit, Status: catalog.Status(*status), DocType: *typ, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out := make([]recordJSON, 0, len(recs))
+		for _, r := range recs {
+			text, err := recordText(ctx, st.catalog, r.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, toJSON(r, text))
+		}
+		return writeJSON(e.stdout, out)
+	}
+	for _, r := range recs {
+		fmt.Fprintln(e.stdout, recordLine(r))
+	}
+	if len(recs) == 0 {
+		fmt.Fprintln(e.stderr, "Không có hồ sơ nào khớp (no matching records).")
+	}
+	return nil
+}
+
+func validStatus(s catalog.Status) bool {
+	switch s {
+	case catalog.StatusDigitized, catalog.StatusNeedsReview, catalog.StatusFailed, catalog.StatusDuplicate,
+		catalog.StatusQueued, catalog.StatusProcessing:
+		return true
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func parseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usagef("%q không phải mã hồ sơ (not a record id)", s)
+	}
+	return id, nil
+}
+
+func runShow(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "show", "[--json] ID", `
+Xem đầy đủ một hồ sơ: các trường trích xuất với độ tin cậy, văn bản nhận dạng,
+khóa bản gốc và bản lưu trữ, lịch sử.
+Show one record: extracted fields with confidences, OCR text, object keys, history.`)
+	asJSON := fs.Bool("json", false, "in JSON / print JSON")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("cần đúng một mã hồ sơ (give exactly one record id)")
+	}
+	id, err := parseID(pos[0])
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*data, false)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := st.catalog.Record(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
+	} else if err != nil {
+		return err
+	}
+	text, err := recordText(ctx, st.catalog, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(e.stdout, toJSON(r, text))
+	}
+	w := e.stdout
+	fmt.Fprintln(w, recordLine(r))
+	row := func(label string, f catalog.Field) {
+		fmt.Fprintf(w, "  %-34s %s", label, orDash(f.Value))
+		if f.Value != "" {
+			fmt.Fprintf(w, "  (%.0f%%)", f.Confidence*100)
+		}
+		fmt.Fprintln(w)
+	}
+	typ := r.DocType
+	if typ.Value != "" {
+		typ.Value = classify.TypeName(typ.Value) + " (" + typ.Value + ")"
+	}
+	row("Loại văn bản / type:", typ)
+	row("Lĩnh vực / field:", r.Field)
+	row("Số ký hiệu / number:", r.Number)
+	row("Ngày ban hành / issued:", r.Issued)
+	row("Cơ quan ban hành / issuer:", r.Issuer)
+	row("Trích yếu / subject:", r.Subject)
+	fmt.Fprintf(w, "  %-34s %d, OCR %.0f%%\n", "Số trang / pages:", r.Pages, r.OCRConfidence*100)
+	fmt.Fprintf(w, "  %-34s %s (%s, %d bytes)\n", "Bản gốc / original:", r.Original, r.ContentType, r.Size)
+	fmt.Fprintf(w, "  %-34s %s\n", "sha256:", r.SHA256)
+	fmt.Fprintf(w, "  %-34s %s\n", "Bản lưu trữ / archive:", orDash(r.Archive))
+	events, err := st.catalog.Events(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nLịch sử / history:")
+	for _, ev := range events {
+		fmt.Fprintf(w, "  %s  %-9s %-10s %s\n", ev.At.Local().Format("2006-01-02 15:04:05"), ev.Actor, ev.Action, ev.Details)
+	}
+	fmt.Fprintln(w, "\nVăn bản nhận dạng / OCR text:")
+	fmt.Fprintln(w, text)
+	return nil
+}
+
+func runSearch(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "search", "[--limit N] [--json] TỪ KHÓA...", `
+Tìm trong toàn văn và các trường của mọi hồ sơ, không phân biệt dấu và hoa
+thường (đ = d): "quyet dinh dat dai" tìm được "Quyết định … đất đai".
+"cụm từ trong ngoặc kép" tìm nguyên cụm; thêm * để tìm theo tiền tố (bổ*).
+Search the text and fields of every record, ignoring accents and case
+(đ = d); "quoted phrases" match as a whole; a trailing * matches a prefix.`)
+	limit := fs.Int("limit", 20, "tối đa / at most this many hits")
+	asJSON := fs.Bool("json", false, "in JSON (một mảng) / print a JSON array")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	query := strings.TrimSpace(strings.Join(pos, " "))
+	if query == "" {
+		return usagef("chưa có từ khóa (give words to search for)")
+	}
+	cfg, err := loadConfig(*data, false)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	hits, err := st.catalog.Search(ctx, query, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type hitJSON struct {
+			ID      int64   `json:"id"`
+			Number  string  `json:"number"`
+			Subject string  `json:"subject"`
+			Snippet string  `json:"snippet"`
+			Score   float64 `json:"score"`
+		}
+		out := make([]hitJSON, 0, len(hits))
+		for _, h := range hits {
+			out = append(out, hitJSON{h.RecordID, h.Number, h.Subject, h.Snippet, round3(h.Score)})
+		}
+		return writeJSON(e.stdout, out)
+	}
+	for _, h := range hits {
+		fmt.Fprintf(e.stdout, "#%d  %s  %s\n    %s\n", h.RecordID, orDash(h.Number), clip(h.Subject, 80), h.Snippet)
+	}
+	fmt.Fprintf(e.stderr, "%d kết quả (hits)\n", len(hits))
+	return nil
+}
+
+func runGet(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "get", "[--archive] -o TỆP ID", `
+Ghi bản gốc nguyên vẹn của hồ sơ (hoặc bản PDF/A lưu trữ với --archive) ra tệp,
+kiểm tra sha256 khi chép. "-o -" ghi ra stdout.
+Write a record's untouched original (or its archival PDF with --archive) to a
+file, checking its sha256 on the way; "-o -" writes to stdout.`)
+	arch := fs.Bool("archive", false, "lấy bản PDF/A lưu trữ / the archival PDF instead of the original")
+	outPath := fs.String("o", "", "tệp ghi ra / output file (- for stdout)")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("cần đúng một mã hồ sơ (give exactly one record id)")
+	}
+	if *outPath == "" {
+		return usagef("thiếu -o TỆP (give -o FILE)")
+	}
+	id, err := parseID(pos[0])
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*data, false)
+	if err != nil {
+		return err
+	}
+	st, err := e.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := st.catalog.Record(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
+	} else if err != nil {
+		return err
+	}
+	key := r.Original
+	if *arch {
+		if r.Archive == "" {
+			return fmt.Errorf("hồ sơ #%d chưa có bản lưu trữ (status %s) (record %d has no archival copy yet)", id, r.Status, id)
+		}
+		key = r.Archive
+	}
+	return copyObject(ctx, st, key, *outPath, e.stdout)
+}
+
+// copyObject streams an object to path (or w for "-"), checking the bytes
+// against the sha256 the store recorded; a mismatch removes the file.
+func copyObject(ctx context.Context, st *stores, key, path string, stdout io.Writer) error {
+	rc, info, err := st.objects.Get(ctx, key)
+	if err != nil {
+		return fmt.Errorf("read %s from the store: %w", key, err)
+	}
+	defer rc.Close()
+	var w io.Writer = stdout
+	var f *os.File
+	if path != "-" {
+		f, err = os.CreateTemp(filepath.Dir(path), ".sohoa-get-*")
+		if err != nil {
+			return err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		w = f
+	}
+	h := newSHA256()
+	if _, err := io.Copy(io.MultiWriter(w, h), rc); err != nil {
+		return fmt.Errorf("copy %s: %w", key, err)
+	}
+	if got := h.hex(); info.SHA256 != "" && got != info.SHA256 {
+		return fmt.Errorf("%s: nội dung không khớp sha256 đã lưu (%s ≠ %s) — bản lưu có thể đã bị sửa; báo CNTT (content does not match its recorded sha256: tell IT)", key, got, info.SHA256)
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		return os.Rename(f.Name(), path)
+	}
+	return nil
+}

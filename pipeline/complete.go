@@ -1,0 +1,213 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"sohoa/ocr"
+	"sohoa/pipeline/archive"
+	"sohoa/pipeline/classify"
+	"sohoa/pipeline/extract"
+	"sohoa/pipeline/pages"
+	"sohoa/storage"
+	"sohoa/storage/catalog"
+)
+
+// complete ends a document: on failure the record is failed (bad input) or
+// its job retried later (anything transient); on success its fields are
+// extracted, the archival PDF built and stored, and the record finalised.
+func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
+	defer func() {
+		if d.path != "" {
+			os.Remove(d.path)
+		}
+	}()
+	if d.isLost() || ctx.Err() != nil {
+		return // the job goes back to the queue (or already belongs to another worker)
+	}
+	err := d.failed()
+	if err == nil {
+		err = p.finish(ctx, d)
+	}
+	if err == nil {
+		if ferr := p.cfg.Queue.Finish(ctx, d.job.ID, owner); ferr != nil {
+			p.log.Warn("finish job", "job", d.job.ID, "err", ferr)
+		}
+		p.report(d.rec)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	var pe *permanentError
+	if !errors.As(err, &pe) && d.job.Attempts < p.cfg.MaxAttempts {
+		p.log.Warn("job will be retried", "record", d.rec.ID, "source", d.rec.Source, "attempt", d.job.Attempts, "err", err)
+		if rerr := p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), err.Error()); rerr != nil {
+			p.log.Error("retry job", "job", d.job.ID, "err", rerr)
+		}
+		return
+	}
+	d.rec.Status = catalog.StatusFailed
+	d.rec.Error = clerkMessage(err)
+	if uerr := p.cfg.Catalog.UpdateRecord(ctx, d.rec); uerr != nil {
+		p.log.Error("record failure", "record", d.rec.ID, "err", uerr)
+		_ = p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), uerr.Error())
+		return
+	}
+	p.event(ctx, "fail", d.rec.ID, map[string]any{"error": d.rec.Error})
+	if ferr := p.cfg.Queue.Fail(ctx, d.job.ID, owner, d.rec.Error); ferr != nil {
+		p.log.Warn("fail job", "job", d.job.ID, "err", ferr)
+	}
+	p.log.Info("record failed", "record", d.rec.ID, "source", d.rec.Source, "error", d.rec.Error)
+	p.report(d.rec)
+}
+
+func (p *Pipeline) report(r catalog.Record) {
+	if p.cfg.Hooks.Record != nil {
+		p.cfg.Hooks.Record(r)
+	}
+}
+
+// finish runs the last stages on a document whose pages all have text.
+func (p *Pipeline) finish(ctx context.Context, d *document) error {
+	pgs, err := p.cfg.Catalog.Pages(ctx, d.rec.ID)
+	if err != nil {
+		return fmt.Errorf("load pages of %s: %w", d.rec.Source, err)
+	}
+	if len(pgs) != d.rec.Pages {
+		return fmt.Errorf("%s has %d of %d pages recognised", d.rec.Source, len(pgs), d.rec.Pages)
+	}
+	texts := make([]ocr.Page, len(pgs))
+	var conf float64
+	var parts []string
+	for i, pg := range pgs {
+		texts[i] = pg.Page
+		conf += pg.Confidence
+		parts = append(parts, pg.Text)
+	}
+	if len(pgs) > 0 {
+		conf /= float64(len(pgs))
+	}
+	d.rec.OCRConfidence = conf
+	d.rec.Stage = StageOCR
+
+	fields := extract.Extract(texts)
+	res := p.cfg.Classifier.Classify(strings.Join(parts, "\n\f"), fields)
+	d.rec.DocType = catalog.Field{Value: res.DocType, Confidence: res.TypeConfidence}
+	d.rec.Field = catalog.Field{Value: res.Field, Confidence: res.FieldConfidence}
+	d.rec.Number = catalog.Field(fields.Number)
+	d.rec.Issued = catalog.Field(fields.Issued)
+	d.rec.Issuer = catalog.Field(fields.Issuer)
+	d.rec.Subject = catalog.Field(fields.Subject)
+	p.event(ctx, "classify", d.rec.ID, map[string]any{
+		"doc_type": res.DocType, "type_confidence": res.TypeConfidence, "field": res.Field,
+		"number": fields.Number.Value, "issued_on": fields.Issued.Value, "reasons": res.Reasons,
+	})
+
+	key, err := p.buildArchive(ctx, d, pgs)
+	if err != nil {
+		return err
+	}
+	d.rec.Archive = key
+	d.rec.Stage = StageArchived
+
+	d.rec.Status, d.rec.Error = p.judge(d.rec)
+	d.rec.Stage = StageDone
+	if err := p.cfg.Catalog.UpdateRecord(ctx, d.rec); err != nil {
+		return fmt.Errorf("save record %d: %w", d.rec.ID, err)
+	}
+	p.event(ctx, "index", d.rec.ID, map[string]any{"status": d.rec.Status, "archive": key})
+	return nil
+}
+
+// judge decides between digitized and needs_review: a record is digitized
+// only when its type and the fields every result carries were read with
+// confidence; otherwise a person must look, and the reason says what.
+func (p *Pipeline) judge(r catalog.Record) (catalog.Status, string) {
+	thr := p.cfg.Threshold
+	var doubts []string
+	if r.DocType.Confidence < thr {
+		doubts = append(doubts, "loại văn bản (type)")
+	}
+	if r.DocType.Value != "khac" && r.Number.Confidence < thr {
+		doubts = append(doubts, "số ký hiệu (number)")
+	}
+	if r.Issued.Confidence < thr {
+		doubts = append(doubts, "ngày ban hành (issue date)")
+	}
+	if r.OCRConfidence < 0.5 {
+		doubts = append(doubts, "chất lượng ảnh quét (scan quality)")
+	}
+	if len(doubts) == 0 {
+		return catalog.StatusDigitized, ""
+	}
+	return catalog.StatusNeedsReview, "cần kiểm tra / needs review: " + strings.Join(doubts, ", ")
+}
+
+// buildArchive writes the searchable archival PDF (page images with an
+// invisible text layer) and stores it next to the original. The page
+// images are split from the original again rather than kept from OCR, so
+// memory holds one page at a time and a resumed job needs nothing else.
+func (p *Pipeline) buildArchive(ctx context.Context, d *document, pgs []catalog.Page) (string, error) {
+	f, err := os.CreateTemp(p.cfg.TempDir, "archive-*.pdf")
+	if err != nil {
+		return "", fmt.Errorf("build archive: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	h := sha256.New()
+	meta := archive.Meta{
+		Title:    firstNonEmpty(d.rec.Subject.Value, d.rec.Source),
+		Subject:  strings.TrimSpace(classify.TypeName(d.rec.DocType.Value) + " " + d.rec.Number.Value),
+		Author:   d.rec.Issuer.Value,
+		Keywords: d.rec.Number.Value,
+		Producer: "sohoa",
+		Created:  time.Now(),
+		Lang:     "vi",
+	}
+	aw, err := archive.NewWriter(io.MultiWriter(f, h), meta)
+	if err != nil {
+		return "", fmt.Errorf("build archive of %s: %w", d.rec.Source, err)
+	}
+	err = pages.Split(ctx, d.path, p.pagesOptions(), func(pg pages.Page) error {
+		if pg.N < 1 || pg.N > len(pgs) {
+			return fmt.Errorf("page %d appeared on the second read only", pg.N)
+		}
+		return aw.AddPage(archive.Page{Image: pg.Image, Text: pgs[pg.N-1].Page})
+	})
+	if err == nil {
+		err = aw.Close()
+	}
+	if err != nil {
+		return "", fmt.Errorf("build archive of %s: %w", d.rec.Source, err)
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	key := storage.ArchiveKey(d.rec.SHA256)
+	if _, err := p.cfg.Objects.Put(ctx, key, f, size, storage.PutOptions{ContentType: "application/pdf", SHA256: hex.EncodeToString(h.Sum(nil))}); err != nil {
+		return "", fmt.Errorf("store archive of %s: %w", d.rec.Source, err)
+	}
+	p.event(ctx, "archive", d.rec.ID, map[string]any{"key": key, "size": size})
+	return key, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
