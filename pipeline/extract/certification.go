@@ -3,6 +3,8 @@ package extract
 import (
 	"regexp"
 	"strings"
+
+	"sohoa/pipeline/vntext"
 )
 
 type certification struct {
@@ -18,7 +20,7 @@ var certNumberRe = regexp.MustCompile(`so chung thuc\s*[:;.]?\s*([0-9oil|]{1,7})
 func findCertification(lines []line) (certification, bool) {
 	mark := -1
 	for i, l := range lines {
-		if strings.Contains(l.fold(), "ban sao dung voi ban chinh") {
+		if isMarkLine(l.fold()) {
 			mark = i
 			break
 		}
@@ -49,4 +51,27 @@ func findCertification(lines []line) (certification, bool) {
 		}
 	}
 	return c, c.number.Value != ""
+}
+
+const certMark = "chung thuc ban sao dung voi ban chinh"
+
+// isMarkLine reports a folded line that is the certification stamp's
+// heading, allowing OCR a misread letter or two.
+func isMarkLine(f string) bool {
+	f = strings.Join(strings.Fields(strings.Trim(f, " .:")), " ")
+	if len(f) < 20 || len(f) > len(certMark)+6 {
+		return false
+	}
+	return distance(f, certMark) <= 3 || strings.HasSuffix(f, "ban sao dung voi ban chinh") && len(f) <= len(certMark)
+}
+
+// IsCertificationMark reports whether text has a line of its own that is
+// a certified copy's stamp ("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH").
+func IsCertificationMark(text string) bool {
+	for _, ln := range strings.Split(text, "\n") {
+		if isMarkLine(vntext.Fold(ln)) {
+			return true
+		}
+	}
+	return false
 }
