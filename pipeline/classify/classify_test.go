@@ -21,8 +21,8 @@ import (
 
 // The model is trained on one seed range and measured on another.
 const (
-	trainSeed, trainN = 1, 1200
-	testSeed, testN   = 777, 300
+	trainSeed, trainN = 1, 1000
+	testSeed, testN   = 777, 250
 )
 
 var (

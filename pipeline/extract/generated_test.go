@@ -42,7 +42,7 @@ func score(s *fieldScore, got Value, want string) bool {
 // boxes and as word boxes with OCR noise. The floors are what the code
 // does with margin, not targets it was tuned to.
 func TestGeneratedDocuments(t *testing.T) {
-	docs := fixtures.TrainingSet(9000, 300)
+	docs := fixtures.TrainingSet(9000, 200)
 	modes := []struct {
 		name  string
 		floor map[string]float64

@@ -65,8 +65,14 @@ func findIssuer(lines []line, lay layout) Value {
 		if lay.stamp[i] {
 			continue
 		}
-		if crossesCutoff(lines[i], lay) || startsTitle(joinTokens(lines[i].toks)) {
-			break // a centred title or body line: the header is over
+		if startsTitle(joinTokens(lines[i].toks)) {
+			break // the title: the header is over, or there is none
+		}
+		if crossesCutoff(lines[i], lay) {
+			if nLines > 0 {
+				break // a centred or body line below the header
+			}
+			continue // stamp residue above it
 		}
 		left := lay.left(lines[i])
 		var good []token
