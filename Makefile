@@ -66,7 +66,7 @@ demo: build ## generate scans, ingest them for a real commune, list and search
 	rm -rf $(DEMO)
 	$(BIN) fixtures --out $(DEMO)/scans --n 6 --seed 20251122
 	@echo "==> sohoa ingest (bản gốc vào $(DEMO)/data/objects, danh mục $(DEMO)/data/catalog.db)"
-	$(BIN) ingest --data $(DEMO)/data --unit $(DEMO_UNIT) --clerk demo $(DEMO)/scans/*.pdf $(DEMO)/scans/*.tif* $(DEMO)/scans/*.jpg $(DEMO)/scans/*.png
+	$(BIN) ingest --data $(DEMO)/data --unit $(DEMO_UNIT) --clerk demo $$(find $(DEMO)/scans -name "scan-*" ! -name "*.json" ! -name "*.txt" | sort)
 	@echo; echo "==> sohoa list"
 	$(BIN) list --data $(DEMO)/data
 	@echo; echo "==> sohoa search \"quyet dinh\""

@@ -33,3 +33,19 @@ func TestFoldKeepsRuneCount(t *testing.T) {
 		t.Fatalf("rune count changed by folding: %d -> %d", a, b)
 	}
 }
+
+func TestFoldTableMatchesSlowPath(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r < 0x3000; r++ {
+		if got, want := FoldRune(r), foldRuneSlow(r); got != want {
+			t.Fatalf("FoldRune(%U) = %U, slow path %U", r, got, want)
+		}
+	}
+}
+
+func BenchmarkFold(b *testing.B) {
+	s := "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với ông Bạch Đăng Ngọc"
+	for i := 0; i < b.N; i++ {
+		Fold(s)
+	}
+}
