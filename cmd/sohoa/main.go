@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+
 	"sohoa/ocr/tesseract"
 )
 
@@ -51,6 +53,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "sohoa:", err)
 		os.Exit(exitFailure)
 	}
+	// pdfcpu would otherwise create ~/.config/pdfcpu on first use; sohoa
+	// needs none of its configuration files.
+	api.DisableConfigDir()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
