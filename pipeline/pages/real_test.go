@@ -10,17 +10,13 @@ import (
 	"testing"
 )
 
-// realSamples is where the shared real scans live, relative to this
-// package; SOHOA_REAL_SAMPLES overrides it. They are not in the
-// repository (each is 1-4 MB), so the test skips without them.
+// realSamples is where the real signed scans live in the repository
+// (fixtures/real, copied from the shared samples with their labels).
 func realSamples(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("SOHOA_REAL_SAMPLES")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "real-samples")
-	}
+	dir := filepath.Join("..", "..", "fixtures", "real")
 	if _, err := os.Stat(filepath.Join(dir, "labels.tsv")); err != nil {
-		t.Skipf("real samples not found at %s (set SOHOA_REAL_SAMPLES)", dir)
+		t.Fatalf("real samples missing from the repository: %v", err)
 	}
 	return dir
 }
