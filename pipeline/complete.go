@@ -40,6 +40,7 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 		if ferr := p.cfg.Queue.Finish(ctx, d.job.ID, owner); ferr != nil {
 			p.log.Warn("finish job", "job", d.job.ID, "err", ferr)
 		}
+		d.settle()
 		p.report(d.rec)
 		return
 	}
@@ -52,6 +53,7 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 		if rerr := p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), err.Error()); rerr != nil {
 			p.log.Error("retry job", "job", d.job.ID, "err", rerr)
 		}
+		d.settle()
 		return
 	}
 	d.rec.Status = catalog.StatusFailed
@@ -59,12 +61,14 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 	if uerr := p.cfg.Catalog.UpdateRecord(ctx, d.rec); uerr != nil {
 		p.log.Error("record failure", "record", d.rec.ID, "err", uerr)
 		_ = p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), uerr.Error())
+		d.settle()
 		return
 	}
 	p.event(ctx, "fail", d.rec.ID, map[string]any{"error": d.rec.Error})
 	if ferr := p.cfg.Queue.Fail(ctx, d.job.ID, owner, d.rec.Error); ferr != nil {
 		p.log.Warn("fail job", "job", d.job.ID, "err", ferr)
 	}
+	d.settle()
 	p.log.Info("record failed", "record", d.rec.ID, "source", d.rec.Source, "error", d.rec.Error)
 	p.report(d.rec)
 }

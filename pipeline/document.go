@@ -22,6 +22,7 @@ type document struct {
 	handed    bool
 	err       error // first failure; the document is not finished normally
 	lost      bool  // our lease was taken: write nothing more
+	settled   bool  // the queue was told the job's outcome (done, retry, failed)
 }
 
 // addPage counts a page handed to the OCR workers.
@@ -85,4 +86,17 @@ func (d *document) isLost() bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.lost
+}
+
+// settle records that the queue knows the job's outcome.
+func (d *document) settle() {
+	d.mu.Lock()
+	d.settled = true
+	d.mu.Unlock()
+}
+
+func (d *document) isSettled() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.settled
 }

@@ -423,6 +423,11 @@ func TestResumeAfterInterruption(t *testing.T) {
 			if err := p.Run(ctx, pipeline.RunOptions{}); !errors.Is(err, context.Canceled) {
 				t.Fatalf("interrupted run: err = %v, want context.Canceled", err)
 			}
+			// An interrupted run hands its jobs back instead of leaving
+			// them leased until the lease runs out.
+			if running, err := h.db.Running(context.Background()); err != nil || len(running) != 0 {
+				t.Errorf("after the interrupted run: %d jobs still leased (%v), want 0", len(running), err)
+			}
 
 			// Again, as the clerk would: the same command.
 			p2 := h.pipeline(factory, 2, pipeline.Hooks{})

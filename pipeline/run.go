@@ -76,7 +76,11 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) error {
 	var active sync.Map // job id -> *document, for lease renewal and shutdown
 
 	release := func(d *document) {
-		active.Delete(d.job.ID)
+		// A job cut short by cancellation stays in active, so it is put
+		// back in the queue below rather than left leased to a dead run.
+		if d.isSettled() || d.isLost() {
+			active.Delete(d.job.ID)
+		}
 		inflight.Add(-1)
 		<-slots
 		select {
