@@ -57,6 +57,13 @@ func findDate(lines []line, lay layout) dateResult {
 			start := runeIndex(f, m[0])
 			place := precededByPlace(toks, start)
 			conf := meanConf(spanTokens(toks, start, runeIndex(f, m[1])))
+			// The day is often handwritten: the date is no surer than
+			// the word that gave it.
+			if day := spanTokens(toks, runeIndex(f, m[2]), runeIndex(f, m[3])); len(day) > 0 && m[3] > m[2] {
+				for _, t := range day {
+					conf = min(conf, t.conf)
+				}
+			}
 			if !clean {
 				conf *= 0.85
 			}
@@ -148,6 +155,11 @@ func parseDayMonthYear(d, m, y string) (iso string, ok, clean bool) {
 		t := mapDigits(s)
 		if t != s {
 			clean = false
+		}
+		// Digits only: strconv.Atoi would take a handwriting stroke
+		// read as "+" for a sign ("+5").
+		if strings.Trim(t, "0123456789") != "" {
+			return 0, false
 		}
 		n, err := strconv.Atoi(t)
 		return n, err == nil

@@ -93,9 +93,10 @@ func Extract(pages []ocr.Page) Fields {
 		// The header is the copied document's; the certifying body is
 		// in the seal, which OCR does not read.
 		f.Issuer.Confidence = min(f.Issuer.Confidence, 0.3)
-		if c.issued.Value != "" {
-			f.Issued = c.issued
-		}
+		// Issued is the certification's date; the copied document's
+		// date in the header is not it, even when the handwritten day
+		// of the certification could not be read.
+		f.Issued = c.issued
 	}
 	return f
 }

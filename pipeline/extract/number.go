@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
+
+	"sohoa/pipeline/vntext"
 )
 
 // typeAbbrevs are the type abbreviations of Phụ lục III, Nghị định
@@ -31,14 +34,20 @@ var abbrevByFold = func() map[string]string {
 }()
 
 // orgParts are issuing-body abbreviations whose Đ OCR tends to lose.
-var orgParts = map[string]string{"HDND": "HĐND", "DDBQH": "ĐĐBQH", "UBMTTQVN": "UBMTTQVN"}
+var orgParts = map[string]string{"UBND": "UBND", "HDND": "HĐND", "DDBQH": "ĐĐBQH", "UBMTTQVN": "UBMTTQVN"}
 
+// foldUpper upper-cases s without marks, Đ as D: notations hold no
+// Vietnamese letter but Đ, so any other mark ("ÑQ") is OCR's.
 func foldUpper(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
 		case 'Đ', 'đ', 'Ð', 'Ɖ', 'ð':
 			r = 'D'
+		default:
+			if unicode.IsLetter(r) {
+				r = vntext.FoldRune(r)
+			}
 		}
 		b.WriteRune(unicode.ToUpper(r))
 	}
@@ -75,22 +84,8 @@ func findNumber(lines []line, lay layout) numberResult {
 		if l.hasBoxes {
 			toks = lay.left(l)
 		}
-		for j := 0; j < len(toks) && j < 2; j++ {
-			t := toks[j]
-			if t.text == "" || !(t.text[0] == 'S' || t.text[0] == '$') {
-				continue
-			}
-			loc := soPrefix.FindStringIndex(t.fold)
-			if loc == nil {
-				continue
-			}
-			// The label must be the whole token or be followed by a
-			// colon or the number itself: "Số:", "Số: 86", "Số:86/…".
-			rest := string([]rune(t.text)[len([]rune(t.fold[:loc[1]])):])
-			if loc[1] == 2 && rest != "" && unicode.IsLetter([]rune(rest)[0]) {
-				continue // "Sở", "Sổ", "Sóc": a word, not the label
-			}
-			if r, ok := parseNumberTokens(rest, t, toks[j+1:]); ok {
+		if j, rest, ok := numberLabel(toks, i); ok {
+			if r, ok := parseNumberTokens(rest, toks[j], toks[j+1:]); ok {
 				r.line = i
 				return r
 			}
@@ -133,34 +128,191 @@ var serialRe = regexp.MustCompile(`(?:^|\s)([A-ZĐ]{2})\s?([0-9]{5,8})(?:$|\s|[.
 
 func runeIndex(s string, byteOff int) int { return len([]rune(s[:byteOff])) }
 
+// numberLabel finds the "Số:" label among the first tokens of a line: j is
+// its token and rest what follows the label inside that token ("86/…" of
+// "Số:86/…"). OCR of a degraded scan reads the label as "số:", "SỐ:",
+// "S6:", "Sô", "$ố:", sometimes after a speck read as "|". Only specks
+// may precede it, so "Quyển số:" is not the label; a lower-case "số"
+// without a colon counts only near the top of the page, where body text
+// ("số hóa …") does not start yet.
+func numberLabel(toks []token, i int) (j int, rest string, ok bool) {
+	for j = 0; j < len(toks) && j < 3; j++ {
+		t := toks[j]
+		if t.text == "" || t.text == "\t" {
+			continue
+		}
+		loc := soPrefix.FindStringIndex(t.fold)
+		if loc == nil || !strings.ContainsRune("Ss$5", rune(t.text[0])) {
+			if vietLetters(t.text) >= 1 || digitsIn(t.text) > 0 {
+				return 0, "", false // a word before: "Quyển số:", body text
+			}
+			continue
+		}
+		// The label must be the whole token or be followed by a
+		// colon or the number itself: "Số:", "Số: 86", "Số:86/…".
+		rest = string([]rune(t.text)[len([]rune(t.fold[:loc[1]])):])
+		if loc[1] == 2 && rest != "" && unicode.IsLetter([]rune(rest)[0]) {
+			return 0, "", false // "Sở", "Sổ", "Sóc": a word, not the label
+		}
+		colon := strings.ContainsAny(t.fold[:loc[1]], ":;")
+		if t.text[0] != 'S' && t.text[0] != '$' && !colon && i > 12 {
+			return 0, "", false
+		}
+		return j, rest, true
+	}
+	return 0, "", false
+}
+
 // parseNumberTokens gathers the number and notation following the label
 // (rest is what remained of the label's own token) and parses them.
+//
+// On a printed form the number is handwritten in the blank before the
+// printed "/QĐ-UBND", and OCR reads the handwriting as anything (`\SÌ`,
+// "+6", "9"): the notation token is found first, and what stands before it
+// is the number only if it is digits. A number read from handwriting is
+// only as sure as its least sure word.
 func parseNumberTokens(rest string, label token, next []token) (numberResult, bool) {
-	cand := strings.TrimLeft(rest, ":;. ")
-	used := []token{}
-	if cand != "" {
-		used = append(used, label)
+	var used []token
+	if r := strings.TrimLeft(rest, ":;. "); r != "" {
+		t := label
+		t.text = r
+		used = append(used, t)
 	}
-	for _, t := range next {
-		if t.text == "\t" && cand == "" {
-			continue // "Số:" with the number left blank on the form
-		}
-		if t.text == "\t" || len(used) >= 4 {
+	// Handwriting read as a short word ("to", "bà") before the printed
+	// notation must not end the number: look for the notation first.
+	ahead := 0
+	for k, t := range next {
+		if t.text == "\t" || k >= 4 {
 			break
 		}
+		if strings.HasPrefix(t.text, "/") && len(t.text) > 1 {
+			ahead = k + 1
+			break
+		}
+	}
+	for n, t := range next {
+		if n < ahead {
+			used = append(used, t)
+			continue
+		}
+		if t.text == "\t" && len(used) == 0 {
+			continue // "Số:" with the number left blank on the form
+		}
+		if t.text == "\t" || len(used) >= 5 {
+			break
+		}
+		cand := joinTexts(used)
 		if isWord(t.text) && !(strings.HasSuffix(cand, "-") || strings.HasPrefix(t.text, "-")) {
 			break
 		}
 		if cand != "" && complete(cand) && !strings.HasSuffix(cand, "-") && !strings.HasPrefix(t.text, "-") && !strings.HasPrefix(t.text, "/") {
 			break
 		}
-		cand += t.text
 		used = append(used, t)
 	}
-	if cand == "" {
+	if len(used) == 0 {
 		return numberResult{}, false
 	}
-	return parseNumber(cand, meanConf(used))
+	k, notation, repair := notationToken(used)
+	if k < 0 {
+		return parseNumber(joinTexts(used), meanConf(used), meanConf(used))
+	}
+	// The number: the tokens before the notation's and what precedes its
+	// slash. A slash or backslash there is a stroke of handwriting, not
+	// a separator.
+	num := joinTexts(used[:k]) + notation.before
+	num = strings.NewReplacer("/", "#", "\\", "#").Replace(num)
+	digitConf := 1.0
+	for _, t := range used[:k] {
+		digitConf = min(digitConf, t.conf)
+	}
+	if notation.before != "" {
+		digitConf = min(digitConf, used[k].conf)
+	}
+	// Hyphens glued after the notation ("/QĐ- UBND") continue it.
+	tail := joinTexts(used[k+1:])
+	r, ok := parseNumber(num+"/"+notation.after+tail, meanConf(used), digitConf)
+	if ok && repair < 1 {
+		r.value.Confidence *= repair
+	}
+	return r, ok
+}
+
+func joinTexts(toks []token) string {
+	var b strings.Builder
+	for _, t := range toks {
+		b.WriteString(t.text)
+	}
+	return b.String()
+}
+
+type notationSplit struct {
+	// before is what precedes the slash in the notation's token ("86"
+	// of "86/QĐ-UBND"); after is the notation from its first letter.
+	before, after string
+}
+
+// notationToken finds the token holding the notation: the first with a
+// slash (or a backslash) before a letter or a year, else one whose slash OCR
+// read as ",", "Z", "I", "l" or "|" before a known abbreviation ("ZTB-UBND",
+// ",QD-UBND"), else a bare notation whose slash was lost ("TLKT-Bs"). repair
+// is below 1 when the slash had to be assumed.
+func notationToken(used []token) (k int, n notationSplit, repair float64) {
+	// A backslash is a slash only where no token has a real one: "\\3"
+	// before "/KH-UBND" is a handwritten stroke.
+	slash := "/"
+	if !strings.Contains(joinTexts(used), "/") {
+		slash = "\\"
+	}
+	for k, t := range used {
+		s := strings.ReplaceAll(t.text, slash, "/")
+		if i := strings.LastIndex(s, "/"); i >= 0 {
+			// "05/2024/NQ-HĐND": the notation starts after the first
+			// slash that follows the number.
+			first := strings.Index(s, "/")
+			after := s[first+1:]
+			if after == "" {
+				if k+1 < len(used) {
+					return k, notationSplit{before: s[:first], after: ""}, 1
+				}
+				continue
+			}
+			if r, _ := utf8.DecodeRuneInString(after); unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return k, notationSplit{before: s[:first], after: after}, 1
+			}
+		}
+	}
+	for k, t := range used {
+		r, size := utf8.DecodeRuneInString(t.text)
+		if strings.ContainsRune(",ZIl|7", r) && knownNotation(t.text[size:]) {
+			return k, notationSplit{after: t.text[size:]}, 0.85
+		}
+	}
+	for k, t := range used {
+		if k > 0 && bareNotation.MatchString(t.text) && knownNotation(t.text) {
+			return k, notationSplit{after: t.text}, 0.8
+		}
+	}
+	return -1, notationSplit{}, 1
+}
+
+// bareNotation is a notation with its slash lost: capitals, a hyphen,
+// capitals.
+var bareNotation = regexp.MustCompile(`^[A-ZĐÐ][A-Za-zĐđÐ]+-[A-Za-zĐđÐ]{2,}$`)
+
+// knownNotation reports whether s opens with a type abbreviation or a known
+// body abbreviation followed by a hyphen ("TB-UBND", "UBND-TP").
+func knownNotation(s string) bool {
+	first, _, ok := strings.Cut(s, "-")
+	if !ok || first == "" {
+		return false
+	}
+	k := foldUpper(first)
+	if a, ok := abbrevByFold[k]; ok && (a != "" || len(k) >= 2) {
+		return true
+	}
+	_, ok = orgParts[k]
+	return ok || k == "TLKH" || k == "TLKT" || k == "GPXD"
 }
 
 // isWord reports a token of running text (a place name, "ngày"): two or
@@ -193,7 +345,10 @@ var (
 
 // parseNumber parses "86/QĐ-UBND" and its noisy variants. conf is the OCR
 // confidence of the words it came from.
-func parseNumber(cand string, conf float64) (numberResult, bool) {
+//
+// digitConf is the confidence of the words that gave the digits: the value
+// is never surer than they are.
+func parseNumber(cand string, conf, digitConf float64) (numberResult, bool) {
 	penalty := 1.0
 	s := strings.NewReplacer("Ð", "Đ", "Ɖ", "Đ", "–", "-", "—", "-", "\\", "/", " ", "").Replace(cand)
 	s = strings.TrimRight(s, ".,;:")
@@ -226,7 +381,7 @@ func parseNumber(cand string, conf float64) (numberResult, bool) {
 		if sym != "" {
 			v += "/" + sym
 		}
-		res.value = Value{Value: v, Confidence: clamp01(conf * penalty * digitPenalty)}
+		res.value = Value{Value: v, Confidence: clamp01(min(conf, digitConf) * penalty * digitPenalty)}
 		if digitPenalty < 0.6 {
 			res.value.Confidence = min(res.value.Confidence, 0.35)
 		}
@@ -307,6 +462,10 @@ func canonicalNotation(s string) (string, float64) {
 	if s == "" {
 		return "", 1
 	}
+	factor := 1.0
+	if glued, ok := splitGluedBody(s); ok {
+		s, factor = glued, 0.9
+	}
 	var parts []string
 	for _, p := range strings.Split(s, "-") {
 		if p != "" {
@@ -316,7 +475,6 @@ func canonicalNotation(s string) (string, float64) {
 	if len(parts) == 0 {
 		return "", 1
 	}
-	factor := 1.0
 	for i, p := range parts {
 		for _, r := range p {
 			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '(' && r != ')' {
@@ -360,6 +518,25 @@ func canonicalNotation(s string) (string, float64) {
 		parts[i] = strings.ToUpper(p)
 	}
 	return strings.Join(parts, "-"), factor
+}
+
+// splitGluedBody puts back the hyphen OCR lost between a type abbreviation
+// and UBND or HĐND ("GGTUBND" → "GGT-UBND").
+func splitGluedBody(s string) (string, bool) {
+	if strings.Contains(s, "-") {
+		return s, false
+	}
+	k := foldUpper(s)
+	for _, body := range []string{"UBND", "HDND"} {
+		if !strings.HasSuffix(k, body) {
+			continue
+		}
+		typ := []rune(s)[:len([]rune(k))-len(body)]
+		if a, ok := abbrevByFold[foldUpper(string(typ))]; ok && a != "" {
+			return string(typ) + "-" + string([]rune(s)[len(typ):]), true
+		}
+	}
+	return s, false
 }
 
 // nearAbbrev finds the one type abbreviation within an edit of k, for
