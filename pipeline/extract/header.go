@@ -5,6 +5,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/unicode/norm"
+
 	"sohoa/pipeline/vntext"
 )
 
@@ -58,7 +60,7 @@ func findIssuer(lines []line, lay layout) Value {
 		end = 20
 	}
 	var kept []token
-	nLines := 0
+	nLines, unsure := 0, 0
 	// The last header line can share its baseline with the number or the
 	// date line, so that line is read too (its left part).
 	for i := 0; i <= end && i < len(lines) && nLines < 3; i++ {
@@ -75,13 +77,37 @@ func findIssuer(lines []line, lay layout) Value {
 			continue // stamp residue above it
 		}
 		left := lay.left(lines[i])
+		// The header is over where the number begins, even on the
+		// number's own line: "XÃ HOẰNG LỘC Số: 12/TB-UBND".
+		if j, _, ok := numberLabel(left, i); ok && (i == lay.numberLine || strings.ContainsAny(left[j].text, ":;")) {
+			left = left[:j]
+		}
+		for k, t := range left {
+			if strings.ContainsAny(t.text, "/\\") {
+				left = left[:k]
+				break
+			}
+		}
+		if len(left) == 0 {
+			if i == lay.numberLine {
+				break
+			}
+			continue
+		}
 		var good []token
 		for k, t := range left {
+			// Specks glued to a word: "_UBND".
+			if tt := strings.Trim(t.text, specks); tt != "" {
+				t.text = tt
+			}
 			if (t.text == "-" || t.text == ",") && k > 0 && k+1 < len(left) {
 				good = append(good, t)
 				continue
 			}
 			if t.conf < 0.1 || t.conf < 0.3 && vietLetters(t.text) < 2 {
+				if len(good) > 0 && vietLetters(t.text) >= 2 && isUpperLine([]token{t}) {
+					unsure++ // a word of the name OCR could not read
+				}
 				continue
 			}
 			// "PHƯỜNG 1", "XÃ LONG HƯNG A": a number or a single capital
@@ -106,7 +132,13 @@ func findIssuer(lines []line, lay layout) Value {
 		return Value{}
 	}
 	raw := canonicalUpper(joinTokens(kept))
-	v, restored := restoreHeader(raw)
+	confs := make([]float64, 0, len(kept))
+	for _, t := range kept {
+		for range strings.Fields(t.text) {
+			confs = append(confs, t.conf)
+		}
+	}
+	v, restored := restoreHeader(raw, confs)
 	conf := meanConf(kept)
 	if !lay.mottoFound && lines[0].hasBoxes {
 		conf *= 0.85
@@ -116,6 +148,10 @@ func findIssuer(lines []line, lay layout) Value {
 	}
 	if restored {
 		conf *= 0.95
+	}
+	if unsure > 0 {
+		// "XÃ BÌNH" of "XÃ BÌNH CHÁNH": a name may be cut short.
+		conf *= 0.7
 	}
 	return Value{Value: v, Confidence: clamp01(conf)}
 }
@@ -137,8 +173,16 @@ func startsWithHeaderPhrase(v string) bool {
 // restoreHeader puts back diacritics OCR lost in known phrases and unit
 // names ("TINH QUANG NGAI" → "TỈNH QUẢNG NGÃI"): a run of words is
 // replaced only when it folds to exactly one known spelling.
-func restoreHeader(s string) (string, bool) {
+//
+// confs are the OCR confidences of the words (nil when unknown): a word
+// OCR gave a wrong mark ("HOĂNG", "CẢM") is restored only when OCR was
+// unsure of it, since a name missing from the catalogue may differ from a
+// listed one by a mark alone.
+func restoreHeader(s string, confs []float64) (string, bool) {
 	words := strings.Fields(s)
+	if len(confs) != len(words) {
+		confs = nil
+	}
 	changed := false
 	for i := 0; i < len(words); {
 		matched := 0
@@ -148,8 +192,12 @@ func restoreHeader(s string) (string, bool) {
 			if !ok || want == "" {
 				continue
 			}
-			if want != cand {
-				if !lostMarks(words[i:i+n], strings.Fields(want)) {
+			if want != cand && !sameWords(words[i:i+n], strings.Fields(want)) {
+				var c []float64
+				if confs != nil {
+					c = confs[i : i+n]
+				}
+				if !lostMarks(words[i:i+n], strings.Fields(want), c, isHeaderPhrase[want]) {
 					break
 				}
 				copy(words[i:i+n], strings.Fields(want))
@@ -179,7 +227,7 @@ func signerIssuer(lines []line) Value {
 		if len(toks) < 2 || !isUpperLine(toks) {
 			continue
 		}
-		v, _ := restoreHeader(canonicalUpper(joinTokens(toks)))
+		v, _ := restoreHeader(canonicalUpper(joinTokens(toks)), nil)
 		return Value{Value: v, Confidence: 0.7 * meanConf(toks)}
 	}
 	return Value{}
@@ -221,15 +269,65 @@ func startsTitle(s string) bool {
 // diacritics (a word printed without any) or misread the level word that
 // opens a unit name (TĨNH for TỈNH): a printed ĐIỆN is not turned into
 // another commune's ĐIỀN.
-func lostMarks(printed, want []string) bool {
+//
+// A header phrase ("HỘI ĐÔNG NHÂN DẪN") is always restored: it is not a name
+// that could be another. In a unit name, a word with a wrong mark is
+// restored when OCR's confidence in it (confs, nil when unknown) was below
+// sureMark.
+func lostMarks(printed, want []string, confs []float64, phrase bool) bool {
 	for k := range printed {
-		if printed[k] == want[k] || isASCII(printed[k]) || k == 0 && isLevelWord(want[k]) {
+		if printed[k] == want[k] || isASCII(printed[k]) || k == 0 && isLevelWord(want[k]) || phrase {
+			continue
+		}
+		if confs != nil && confs[k] < sureMark {
 			continue
 		}
 		return false
 	}
 	return true
 }
+
+// sureMark is the word confidence from which a mark OCR read is believed.
+// Tesseract reads printed header words at 0.95 and more; misread marks came
+// at 0.68 to 0.90 on the degraded scans of testdata/degraded.
+const sureMark = 0.92
+
+// sameWords reports whether a and b are the same words spelt with the tone
+// mark on another vowel (the old and new rules: "HOÀ" and "HÒA", "UỶ" and
+// "ỦY"): the printed spelling is kept.
+func sameWords(a, b []string) bool {
+	for k := range a {
+		if toneKey(a[k]) != toneKey(b[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// toneKey is w without its tone mark, followed by the tone mark.
+func toneKey(w string) string {
+	var base, tone []rune
+	for _, r := range norm.NFD.String(w) {
+		switch r {
+		case '\u0300', '\u0301', '\u0303', '\u0309', '\u0323':
+			tone = append(tone, r)
+		default:
+			base = append(base, r)
+		}
+	}
+	return string(base) + "|" + string(tone)
+}
+
+// specks are the characters seal bleed and dust add to a word's edges.
+const specks = "_|`'\"~*^‘’“”"
+
+var isHeaderPhrase = func() map[string]bool {
+	m := map[string]bool{}
+	for _, p := range headerPhrases {
+		m[p] = true
+	}
+	return m
+}()
 
 func isASCII(s string) bool {
 	for _, r := range s {

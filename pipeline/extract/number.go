@@ -155,6 +155,9 @@ func numberLabel(toks []token, i int) (j int, rest string, ok bool) {
 			return 0, "", false // "Sở", "Sổ", "Sóc": a word, not the label
 		}
 		colon := strings.ContainsAny(t.fold[:loc[1]], ":;")
+		if !colon && strings.ContainsAny(t.text, "ơởỡờớợỞỠỜỚỢƠổỔ") {
+			return 0, "", false // "Sở Xây dựng", "Sổ": words
+		}
 		if t.text[0] != 'S' && t.text[0] != '$' && !colon && i > 12 {
 			return 0, "", false
 		}
