@@ -177,6 +177,8 @@ func parseDayMonthYear(d, m, y string) (iso string, ok, clean bool) {
 	return fmt.Sprintf("%04d-%02d-%02d", yr, mon, day), true, clean
 }
 
+var canCuRe = regexp.MustCompile(`^\W*c\S{1,2}n c[uư]\b`)
+
 // headerLimit is the index of the last line that can belong to the header
 // block: the line before the first body paragraph marker, or line 25.
 func headerLimit(lines []line) int {
@@ -189,6 +191,10 @@ func headerLimit(lines []line) int {
 			if strings.HasPrefix(f, k) {
 				return i
 			}
+		}
+		// "Củn cứ": a misread letter. The title ends the header too.
+		if canCuRe.MatchString(f) || i > 2 && isUpperLine(l.toks) && startsTitle(l.text()) {
+			return i
 		}
 	}
 	return len(lines)

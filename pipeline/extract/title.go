@@ -106,7 +106,7 @@ func startsSubject(f string) bool {
 // title, or for a subject that starts without one (a letter's "V/v").
 func findTitle(lines []line, lay layout) titleResult {
 	start := lay.numberLine + 1
-	if lay.dateLine >= 0 && (lay.numberLine < 0 || lay.dateLine < lay.numberLine+8) {
+	if lay.dateLine >= 0 && (lay.numberLine < 0 || lay.dateLine <= lay.numberLine+3) {
 		start = max(start, lay.dateLine+1)
 	}
 	// A letter's "V/v" sits right under its number, above the date line.
@@ -121,14 +121,28 @@ func findTitle(lines []line, lay layout) titleResult {
 		start = firstNonHeader(lines, lay)
 	}
 	res := titleResult{line: -1, subjectLine: -1}
+	// skipped counts lines passed over that are neither title nor
+	// subject: on a degraded scan, the number or date line read with
+	// junk, or seal bleed read as words.
+	skipped := 0
+	skip := func(f string) bool {
+		if skipped >= 2 || isFirstStop(f) || sectionRe.MatchString(f) {
+			return false
+		}
+		skipped++
+		return true
+	}
 	for i := start; i < len(lines) && i < start+8; i++ {
 		l := lines[i]
 		if lay.stamp[i] || isJunkLine(l) {
 			continue
 		}
-		toks := withoutTabs(l.toks)
+		toks := trimSpecks(withoutTabs(l.toks))
+		if len(toks) == 0 {
+			continue
+		}
 		f := strings.TrimSpace(vntext.Fold(joinTokens(toks)))
-		if isPreamble(f) {
+		if isPreamble(f) || isNumberOrDateLine(toks, f, i) {
 			continue
 		}
 		if startsSubject(f) {
@@ -141,6 +155,9 @@ func findTitle(lines []line, lay layout) titleResult {
 			n++
 		}
 		if n == 0 {
+			if skip(f) {
+				continue
+			}
 			return res
 		}
 		run := toks[:n]
@@ -160,11 +177,14 @@ func findTitle(lines []line, lay layout) titleResult {
 		switch {
 		case ok:
 			conf *= 1 - 0.1*float64(dist)
-		case len(run) >= 2 && i <= start+2:
+		case len(run) >= 2 && i <= start+2 && skipped == 0:
 			// An unknown title in the title's place: keep it as printed.
 			title = strings.ToUpper(joinTokens(run))
 			conf *= 0.6
 		default:
+			if skip(f) {
+				continue
+			}
 			return res
 		}
 		res.value = Value{Value: title, Confidence: clamp01(conf)}
@@ -177,6 +197,45 @@ func findTitle(lines []line, lay layout) titleResult {
 	}
 	return res
 }
+
+// trimSpecks drops the tokens at either end of toks that hold no letter or
+// digit ("|", "—", "_", "`": seal bleed, dust, a rule under the motto) and
+// the specks glued to the end tokens' edges.
+func trimSpecks(toks []token) []token {
+	isSpeck := func(t token) bool {
+		return t.text != "\t" && vietLetters(t.text) == 0 && digitsIn(t.text) == 0 && !strings.Contains(t.text, "0")
+	}
+	for len(toks) > 0 && isSpeck(toks[0]) {
+		toks = toks[1:]
+	}
+	for len(toks) > 0 && isSpeck(toks[len(toks)-1]) {
+		toks = toks[:len(toks)-1]
+	}
+	if len(toks) == 0 {
+		return toks
+	}
+	toks = append([]token(nil), toks...)
+	for _, k := range []int{0, len(toks) - 1} {
+		t := toks[k]
+		if tt := strings.TrimLeft(t.text, specks+"-—.,:;"); k == 0 && tt != "" && tt != t.text {
+			toks[k] = newToken(tt, t.conf, t.box)
+		}
+	}
+	return toks
+}
+
+// isNumberOrDateLine reports the number line or the place-and-date line
+// when OCR damaged them too much to be read as such (the handwriting in
+// them read as junk), so the title search passes over them.
+func isNumberOrDateLine(toks []token, f string, i int) bool {
+	if _, _, ok := numberLabel(toks, i); ok {
+		return true
+	}
+	return looseDateRe.MatchString(f)
+}
+
+// looseDateRe is a place-and-date line whatever its day was read as.
+var looseDateRe = regexp.MustCompile(`nga[yv].{0,12}th\S{0,2}ng.{0,8}n\S?m\s*[0-9oil|]{4}`)
 
 func withoutTabs(toks []token) []token {
 	out := make([]token, 0, len(toks))
@@ -206,7 +265,8 @@ func firstNonHeader(lines []line, lay layout) int {
 			break
 		}
 		f := l.fold()
-		if strings.Contains(f, "doc lap") || strings.Contains(f, "hanh phuc") || strings.Contains(f, "viet nam") {
+		// Not "Việt Nam" alone: "Quốc tịch: Việt Nam" is in the body.
+		if strings.Contains(f, "doc lap") || strings.Contains(f, "hanh phuc") || strings.Contains(f, "nghia viet nam") {
 			last = i
 		}
 	}
