@@ -1,0 +1,289 @@
+package handwriting
+
+import (
+	"image"
+	"math"
+	"slices"
+	"strings"
+
+	"sohoa/pipeline/handwriting/internal/digitnet"
+)
+
+// Result is a run of digits read from a region of a page image.
+type Result struct {
+	// Text is the digits, left to right.
+	Text string
+	// Confidence is the product of the per-digit probabilities (each
+	// among the ten digits), 0..1: the network's belief that the whole
+	// string is right.
+	Confidence float64
+	// Box is the ink of the digits, in image coordinates.
+	Box image.Rectangle
+}
+
+// ReadDigits reads the handwritten digits inside region of img. Ink is told
+// from paper by darkness (the darkest colour channel, so blue ballpoint
+// counts) and red seal pixels are never ink. Strokes are grouped into
+// digits, and each digit is normalised like MNIST and classified. A mark
+// whose centre lies outside region (the colon of "Số:", the slash of the
+// notation, the line above) is ignored even when it reaches into region.
+// ReadDigits returns false when nothing digit-like is there.
+func ReadDigits(img image.Image, region image.Rectangle) (Result, bool) {
+	region = region.Intersect(img.Bounds())
+	if region.Dx() < 4 || region.Dy() < 8 {
+		return Result{}, false
+	}
+	// Look a little beyond the region so that marks cut by its edge are
+	// seen whole and judged by where their centre is.
+	margin := region.Dy() / 3
+	area := region.Inset(-margin).Intersect(img.Bounds())
+	levels := inkLevels(img, area)
+	t, ok := inkThreshold(levels)
+	if !ok {
+		return Result{}, false
+	}
+	comps := components(levels, area, t)
+	var marks []*component
+	for _, c := range comps {
+		if c.box.Dx() == 0 || c.box.Dy() == 0 {
+			continue
+		}
+		ctr := image.Pt((c.box.Min.X+c.box.Max.X)/2, (c.box.Min.Y+c.box.Max.Y)/2)
+		if !ctr.In(region) {
+			continue
+		}
+		marks = append(marks, c)
+	}
+	glyphs := group(marks, region.Dy())
+	if len(glyphs) == 0 {
+		return Result{}, false
+	}
+	net := model()
+	res := Result{Confidence: 1}
+	var text strings.Builder
+	for _, g := range glyphs {
+		for _, part := range split(net, g) {
+			text.WriteByte(byte('0' + part.digit))
+			res.Confidence *= float64(part.sure)
+			res.Box = res.Box.Union(part.box)
+		}
+	}
+	res.Text = text.String()
+	if res.Text == "" {
+		return Result{}, false
+	}
+	return res, true
+}
+
+// component is one connected blob of ink.
+type component struct {
+	box image.Rectangle
+	pix []image.Point // image coordinates
+}
+
+// components labels the 8-connected ink blobs of area (levels above t).
+func components(levels []uint8, area image.Rectangle, t uint8) []*component {
+	w, h := area.Dx(), area.Dy()
+	seen := make([]bool, w*h)
+	var out []*component
+	var stack []int
+	for i, v := range levels {
+		if v <= t || seen[i] {
+			continue
+		}
+		c := &component{}
+		seen[i] = true
+		stack = append(stack[:0], i)
+		for len(stack) > 0 {
+			j := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := j%w, j/w
+			p := image.Pt(area.Min.X+x, area.Min.Y+y)
+			c.pix = append(c.pix, p)
+			c.box = c.box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					k := yy*w + xx
+					if !seen[k] && levels[k] > t {
+						seen[k] = true
+						stack = append(stack, k)
+					}
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// glyph is the ink of one or more digits: components merged because they
+// overlap horizontally (a stroke broken by a dry pen or a threshold).
+type glyph struct {
+	box image.Rectangle
+	pix []image.Point
+}
+
+// group drops specks and stray strokes and merges the pieces of each
+// digit; the glyphs come out left to right. regionH is the height of the
+// region searched, the scale for what counts as a speck.
+func group(marks []*component, regionH int) []glyph {
+	// Specks: small in both directions, or too little ink to write with.
+	speck := max(3, regionH/8)
+	var keep []*component
+	tallest := 0
+	for _, c := range marks {
+		if c.box.Dx() < speck && c.box.Dy() < speck {
+			continue
+		}
+		if len(c.pix) < speck*speck/4 {
+			continue
+		}
+		// A long flat stroke is a rule or a dash, not a digit.
+		if c.box.Dx() > 3*c.box.Dy() {
+			continue
+		}
+		keep = append(keep, c)
+		tallest = max(tallest, c.box.Dy())
+	}
+	slices.SortFunc(keep, func(a, b *component) int { return a.box.Min.X - b.box.Min.X })
+	var out []glyph
+	for _, c := range keep {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			ov := min(last.box.Max.X, c.box.Max.X) - max(last.box.Min.X, c.box.Min.X)
+			if ov*2 >= min(last.box.Dx(), c.box.Dx()) {
+				last.box = last.box.Union(c.box)
+				last.pix = append(last.pix, c.pix...)
+				continue
+			}
+		}
+		out = append(out, glyph{box: c.box, pix: slices.Clone(c.pix)})
+	}
+	// Fragments much shorter than the tallest glyph are dots, accents or
+	// stray pieces of print, not digits.
+	out = slices.DeleteFunc(out, func(g glyph) bool { return g.box.Dy()*3 < tallest })
+	return out
+}
+
+// uprightWidth is the width of g once its slant is taken out: the
+// narrowest of its widths sheared by a few common slants.
+func uprightWidth(g glyph) float64 {
+	yc := float64(g.box.Min.Y+g.box.Max.Y) / 2
+	best := float64(g.box.Dx())
+	for _, lean := range []float64{0.15, 0.3, -0.15} {
+		lo, hi := 1e9, -1e9
+		for _, p := range g.pix {
+			x := float64(p.X) + lean*(float64(p.Y)-yc)
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		best = min(best, hi-lo+1)
+	}
+	return best
+}
+
+// part is one digit read from a glyph.
+type part struct {
+	digit int
+	// prob is the network's probability of the digit among all its
+	// outputs, what decides where to cut; sure is the probability among
+	// the digits only, what the reading reports.
+	prob, sure float32
+	box        image.Rectangle
+}
+
+// split reads a glyph as one digit or, when it is wide enough to be two
+// or more digits written touching each other, as the cut into pieces that
+// the network believes most. Cuts may lean like the handwriting does.
+func split(net *digitnet.Net, g glyph) []part {
+	return splitDepth(net, g, 2)
+}
+
+func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
+	whole := classify(net, g.pix, g.box)
+	aspect := uprightWidth(g) / float64(g.box.Dy())
+	if aspect < 0.7 || depth == 0 {
+		return []part{whole}
+	}
+	// The network has outputs for two digits touching (Pair) and for part
+	// of a digit (Fragment): a whole 0 beats its two halves, a touching
+	// 36 loses to its cut.
+	bestScore := float64(whole.prob)
+	if aspect < 0.95 {
+		// Narrow enough to be one digit: a cut must be clearly better.
+		bestScore *= 2
+	}
+	best := []part{whole}
+	w, yc := g.box.Dx(), float64(g.box.Min.Y+g.box.Max.Y)/2
+	ink := make([]bool, g.box.Dx()*g.box.Dy())
+	for _, p := range g.pix {
+		ink[(p.Y-g.box.Min.Y)*w+p.X-g.box.Min.X] = true
+	}
+	for _, lean := range []float64{0, 0.15, 0.3, -0.15} {
+		for f := 0.3; f <= 0.71; f += 0.1 {
+			cx := float64(g.box.Min.X) + f*float64(w)
+			// Two digits written touching meet at one place: a cut that
+			// crosses the ink twice goes through a loop (0, 6, 8, 9).
+			runs, in := 0, false
+			for y := g.box.Min.Y; y < g.box.Max.Y; y++ {
+				x := int(math.Round(cx-lean*(float64(y)-yc))) - g.box.Min.X
+				on := x >= 0 && x < w && (ink[(y-g.box.Min.Y)*w+x] || (x+1 < w && ink[(y-g.box.Min.Y)*w+x+1]))
+				if on && !in {
+					runs++
+				}
+				in = on
+			}
+			if runs > 1 {
+				continue
+			}
+			var left, right glyph
+			for _, p := range g.pix {
+				edge := cx - lean*(float64(p.Y)-yc)
+				half := &right
+				if float64(p.X) < edge {
+					half = &left
+				}
+				half.pix = append(half.pix, p)
+				half.box = half.box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
+			}
+			// Each half must hold a fair share of the ink and its height.
+			if len(left.pix)*5 < len(g.pix) || len(right.pix)*5 < len(g.pix) ||
+				left.box.Dy()*2 < g.box.Dy() || right.box.Dy()*2 < g.box.Dy() {
+				continue
+			}
+			parts := append(splitDepth(net, left, depth-1), splitDepth(net, right, depth-1)...)
+			score := 1.0
+			for _, p := range parts {
+				score *= float64(p.prob)
+			}
+			if score > bestScore {
+				best, bestScore = parts, score
+			}
+		}
+	}
+	return best
+}
+
+// classify normalises one digit's ink and runs the network on it.
+func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
+	m := digitnet.NewMask(box.Dx(), box.Dy())
+	for _, p := range pix {
+		m.Pix[(p.Y-box.Min.Y)*m.W+p.X-box.Min.X] = true
+	}
+	in := digitnet.Normalize(m)
+	if in == nil {
+		return part{box: box}
+	}
+	prob := net.Predict(in)
+	best, digits := 0, float32(0)
+	for d := range 10 {
+		digits += prob[d]
+		if prob[d] > prob[best] {
+			best = d
+		}
+	}
+	return part{digit: best, prob: prob[best], sure: prob[best] / max(digits, 1e-6), box: box}
+}

@@ -1,0 +1,166 @@
+package handwriting
+
+import (
+	"image"
+	"image/color"
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"sohoa/pipeline/handwriting/internal/digitnet"
+)
+
+// paper is a noisy, slightly grey sheet of w×h pixels.
+func paper(w, h int, seed uint64) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	r := rand.New(rand.NewPCG(seed, 7))
+	for i := 0; i < len(img.Pix); i += 4 {
+		v := uint8(225 + r.IntN(25))
+		img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = v, v, v-5, 255
+	}
+	return img
+}
+
+// write draws s in ink at (x, baseline y) with a face of size px.
+func write(t testing.TB, img *image.RGBA, s string, x, y int, px float64, ink color.Color) image.Rectangle {
+	t.Helper()
+	f, err := opentype.Parse(goregular.TTF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: px, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := font.Drawer{Dst: img, Src: image.NewUniform(ink), Face: face, Dot: fixed.P(x, y)}
+	b, _ := d.BoundString(s)
+	d.DrawString(s)
+	return image.Rect(b.Min.X.Floor(), b.Min.Y.Floor(), b.Max.X.Ceil(), b.Max.Y.Ceil())
+}
+
+var blueInk = color.RGBA{30, 50, 150, 255}
+
+func TestReadDigitsDrawn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		text string
+		ink  color.Color
+		px   float64
+	}{
+		{"blue three digits", "275", blueInk, 60},
+		{"black two digits", "30", color.Black, 48},
+		{"blue small", "86", blueInk, 36},
+		{"pale pencil", "49", color.RGBA{120, 120, 130, 255}, 56},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := paper(400, 140, 1)
+			box := write(t, img, tc.text, 80, 100, tc.px, tc.ink)
+			res, ok := ReadDigits(img, image.Rect(40, 20, 360, 130))
+			if !ok || res.Text != tc.text {
+				t.Fatalf("read %q (ok %v), want %q", res.Text, ok, tc.text)
+			}
+			if !res.Box.Overlaps(box) || res.Confidence <= 0 || res.Confidence > 1 {
+				t.Errorf("box %v conf %.2f; ink at %v", res.Box, res.Confidence, box)
+			}
+		})
+	}
+}
+
+func TestReadDigitsNothingThere(t *testing.T) {
+	t.Parallel()
+	t.Run("blank noisy paper", func(t *testing.T) {
+		img := paper(300, 120, 2)
+		if res, ok := ReadDigits(img, image.Rect(20, 20, 280, 100)); ok {
+			t.Errorf("read %q on blank paper", res.Text)
+		}
+	})
+	t.Run("red seal only", func(t *testing.T) {
+		img := paper(300, 120, 3)
+		write(t, img, "88", 60, 95, 70, color.RGBA{210, 40, 50, 255})
+		if res, ok := ReadDigits(img, image.Rect(20, 10, 280, 110)); ok {
+			t.Errorf("read %q from a red seal", res.Text)
+		}
+	})
+	t.Run("print at the edges", func(t *testing.T) {
+		// "Số:" ends just inside the left edge, "/QĐ" starts at the right.
+		img := paper(400, 120, 4)
+		write(t, img, "Số:", 10, 80, 40, color.Black)
+		write(t, img, "/QĐ", 290, 80, 40, color.Black)
+		if res, ok := ReadDigits(img, image.Rect(72, 30, 292, 100)); ok {
+			t.Errorf("read %q from print at the region's edges", res.Text)
+		}
+	})
+}
+
+func TestReadDigitsIgnoresSealOverInk(t *testing.T) {
+	t.Parallel()
+	img := paper(400, 140, 5)
+	write(t, img, "52", 100, 100, 64, blueInk)
+	// A pink seal stroke across the digits, stamped over them as ink
+	// multiplies: the blue stays dark under it.
+	for x := 60; x < 340; x++ {
+		for y := 60; y < 66; y++ {
+			o := img.PixOffset(x, y)
+			for c, v := range [3]int{230, 90, 110} {
+				img.Pix[o+c] = uint8(int(img.Pix[o+c]) * v / 255)
+			}
+		}
+	}
+	res, ok := ReadDigits(img, image.Rect(40, 20, 360, 130))
+	if !ok || res.Text != "52" {
+		t.Fatalf("read %q (ok %v), want 52", res.Text, ok)
+	}
+}
+
+// TestHeldOutMNIST reads MNIST digits the network never trained on, put
+// through the same thresholding and normalisation as scanned ink.
+func TestHeldOutMNIST(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("testdata/mnist-heldout.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = digitnet.Side * digitnet.Side
+	net := model()
+	right, total := 0, 0
+	for ; len(b) >= n+1; b = b[n+1:] {
+		label := int(b[0])
+		// Scanned at three times MNIST's size, ink where the grey is dark.
+		m := digitnet.NewMask(3*digitnet.Side, 3*digitnet.Side)
+		for y := range m.H {
+			for x := range m.W {
+				m.Pix[y*m.W+x] = b[1+(y/3)*digitnet.Side+x/3] >= 128
+			}
+		}
+		var pix []image.Point
+		for i, v := range m.Pix {
+			if v {
+				pix = append(pix, image.Pt(i%m.W, i/m.W))
+			}
+		}
+		p := classify(net, pix, image.Rect(0, 0, m.W, m.H))
+		total++
+		if p.digit == label {
+			right++
+		}
+	}
+	acc := float64(right) / float64(total)
+	t.Logf("held-out MNIST: %d/%d = %.3f", right, total, acc)
+	if total < 300 || acc < 0.96 {
+		t.Errorf("held-out MNIST accuracy %.3f on %d digits, want at least 0.96 on 300", acc, total)
+	}
+}
+
+func BenchmarkReadDigits(b *testing.B) {
+	img := paper(400, 140, 6)
+	write(b, img, "275", 80, 100, 60, blueInk)
+	for b.Loop() {
+		ReadDigits(img, image.Rect(40, 20, 360, 130))
+	}
+}
