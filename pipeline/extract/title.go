@@ -106,7 +106,7 @@ func startsSubject(f string) bool {
 // title, or for a subject that starts without one (a letter's "V/v").
 func findTitle(lines []line, lay layout) titleResult {
 	start := lay.numberLine + 1
-	if lay.dateLine >= 0 && (lay.numberLine < 0 || lay.dateLine <= lay.numberLine+3) {
+	if lay.dateLine >= 0 && (lay.numberLine < 0 || lay.dateLine < lay.numberLine+8) {
 		start = max(start, lay.dateLine+1)
 	}
 	// A letter's "V/v" sits right under its number, above the date line.
@@ -315,7 +315,7 @@ func findSubject(lines []line, lay layout, title titleResult) Value {
 		}
 		f := strings.TrimSpace(vntext.Fold(joinTokens(lt)))
 		if len(toks) > 0 || len(title.inline) > 0 {
-			if l.gapBefore || isStop(f) || isUpperLine(lt) || isJunkLine(l) || (prev != nil && verticalBreak(*prev, l)) {
+			if l.gapBefore || isStop(f) || isUpperLine(lt) || isJunkLine(l) || (prev != nil && (verticalBreak(*prev, l) || !centredUnder(*prev, l))) {
 				break
 			}
 			// Without boxes a wrapped subject is told from the body by
@@ -336,16 +336,38 @@ func findSubject(lines []line, lay layout, title titleResult) Value {
 		prevToks = lt
 		prev = &lines[i]
 	}
+	toks = dropSpecks(toks)
 	if len(toks) == 0 {
 		return Value{}
 	}
 	s := joinTokens(toks)
+	// A trích yếu is not a sentence: a final full stop is a speck.
+	s = strings.TrimRight(s, ". ")
 	conf := meanConf(toks)
 	s, prefixed := normaliseSubjectPrefix(s)
 	if !prefixed {
 		conf *= 0.8
 	}
 	return Value{Value: strings.Join(strings.Fields(s), " "), Confidence: clamp01(conf)}
+}
+
+// dropSpecks removes the tokens of a subject that hold no letter or digit
+// (seal bleed read as ".", "_", "|") but keeps the dashes inside it ("kinh
+// tế - kỹ thuật"), and trims the specks off its ends.
+func dropSpecks(toks []token) []token {
+	toks = trimSpecks(toks)
+	out := make([]token, 0, len(toks))
+	for _, t := range toks {
+		if vietLetters(t.text) == 0 && digitsIn(t.text) == 0 && !strings.Contains(t.text, "0") {
+			switch t.text {
+			case "-", "–", "—", ",", "&", "%":
+			default:
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func subjectColumn(l line, lay layout) []token {
@@ -379,6 +401,26 @@ func verticalBreak(a, b line) bool {
 	ab, bb := a.box(), b.box()
 	gap := bb.Min.Y - ab.Max.Y
 	return gap > ab.Dy()*6/10
+}
+
+// centredUnder reports whether b, read with boxes, is centred under a as
+// the wrapped lines of a subject are; the body paragraph that follows is
+// indented and runs to the right margin. Lines without boxes pass.
+func centredUnder(a, b line) bool {
+	if !a.hasBoxes || !b.hasBoxes {
+		return true
+	}
+	ta, tb := trimSpecks(a.toks), trimSpecks(b.toks)
+	if len(ta) == 0 || len(tb) == 0 {
+		return true
+	}
+	ab, bb := line{toks: ta}.box(), line{toks: tb}.box()
+	left, right := bb.Min.X-ab.Min.X, ab.Max.X-bb.Max.X
+	d := left - right
+	if d < 0 {
+		d = -d
+	}
+	return d <= max(40, ab.Dx()/25)
 }
 
 // normaliseSubjectPrefix writes the prefix canonically ("Vềviệc", "Và
