@@ -2,14 +2,9 @@ package archive
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
 	"math"
-
-	"golang.org/x/image/tiff"
 
 	"sohoa/ocr"
 )
@@ -30,9 +25,10 @@ type pageImage struct {
 	dpiX, dpiY float64
 	// dict holds the image dictionary entries after /Width and /Height.
 	dict string
-	// raw is embedded as it is (JPEG, JPEG 2000); otherwise raster is
-	// compressed losslessly.
-	raw    []byte
+	// raw is the stream data, its parts one after another, when the file's
+	// own coding is kept: a JPEG or JPEG 2000 file, a PNG's image data, a
+	// TIFF's fax strip. Otherwise raster is compressed losslessly.
+	raw    [][]byte
 	raster *raster
 }
 
@@ -41,7 +37,7 @@ func sniff(data []byte) string {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xff, 0xd8, 0xff}):
 		return "jpeg"
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
+	case bytes.HasPrefix(data, pngSignature):
 		return "png"
 	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
 		return "tiff"
@@ -53,7 +49,7 @@ func sniff(data []byte) string {
 	return ""
 }
 
-// preparePage reads the page image's header and, for formats that PDF
+// preparePage reads the page image's header and, for images that PDF
 // cannot hold as they are, decodes it. The format is taken from the data
 // itself; img.Format only names it in errors. The pixel size is the one in
 // the file, whatever img.Width and img.Height say.
@@ -66,7 +62,7 @@ func preparePage(img ocr.Image) (pageImage, error) {
 		if err != nil {
 			return p, fmt.Errorf("read JPEG header: %w", err)
 		}
-		p.width, p.height, p.dpiX, p.dpiY, p.raw = h.width, h.height, h.dpiX, h.dpiY, img.Data
+		p.width, p.height, p.dpiX, p.dpiY, p.raw = h.width, h.height, h.dpiX, h.dpiY, [][]byte{img.Data}
 		switch h.components {
 		case 1:
 			p.dict = " /ColorSpace /DeviceGray"
@@ -86,7 +82,7 @@ func preparePage(img ocr.Image) (pageImage, error) {
 		if err != nil {
 			return p, fmt.Errorf("read JPEG 2000 header: %w", err)
 		}
-		p.width, p.height, p.dpiX, p.dpiY, p.raw = h.width, h.height, h.dpiX, h.dpiY, img.Data
+		p.width, p.height, p.dpiX, p.dpiY, p.raw = h.width, h.height, h.dpiX, h.dpiY, [][]byte{img.Data}
 		// JPXDecode takes the colour space and bit depth from the file
 		// when it has a colour specification.
 		if !h.hasColour {
@@ -103,51 +99,24 @@ func preparePage(img ocr.Image) (pageImage, error) {
 		return p, nil
 	}
 
-	var decoded image.Image
-	var err error
 	switch format {
 	case "png":
-		decoded, err = png.Decode(bytes.NewReader(img.Data))
-		p.dpiX, p.dpiY = pngResolution(img.Data)
+		return pngPage(img.Data)
 	case "tiff":
-		decoded, err = tiff.Decode(bytes.NewReader(img.Data))
-		p.dpiX, p.dpiY, _ = tiffResolution(img.Data)
+		return tiffPage(img.Data)
 	case "pnm":
-		decoded, err = decodePNM(img.Data)
-	default:
-		if img.Format != "" {
-			return p, fmt.Errorf("%w (it says %q)", ErrUnsupportedImage, img.Format)
-		}
-		return p, ErrUnsupportedImage
+		return pnmPage(img.Data)
 	}
-	if err != nil {
-		return p, fmt.Errorf("decode %s image: %w", format, err)
+	if img.Format != "" {
+		return p, fmt.Errorf("%w (it says %q)", ErrUnsupportedImage, img.Format)
 	}
-	p.raster = newRaster(decoded)
-	p.width, p.height = decoded.Bounds().Dx(), decoded.Bounds().Dy()
-	p.dict = p.raster.dict()
-	return p, nil
+	return p, ErrUnsupportedImage
 }
 
-// pngResolution reads the pHYs chunk, which comes before the image data.
-func pngResolution(data []byte) (dpiX, dpiY float64) {
-	for i := 8; i+8 <= len(data); {
-		n := int(binary.BigEndian.Uint32(data[i:]))
-		kind := string(data[i+4 : i+8])
-		if kind == "IDAT" || n < 0 || i+12+n > len(data) {
-			break
-		}
-		if kind == "pHYs" && n == 9 {
-			body := data[i+8:]
-			if body[8] == 1 { // pixels per metre
-				ppmX, ppmY := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:])
-				return metricDPI(float64(ppmX) * 0.0254), metricDPI(float64(ppmY) * 0.0254)
-			}
-			break
-		}
-		i += 12 + n
-	}
-	return 0, 0
+// rasterPage completes p with a raster to compress.
+func rasterPage(p pageImage, r *raster) pageImage {
+	p.width, p.height, p.raster, p.dict = r.width, r.height, r, r.dict()
+	return p
 }
 
 // metricDPI rounds a resolution converted from dots per metre back to the

@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -166,14 +167,22 @@ func TestLosslessImages(t *testing.T) {
 		color string
 		bpc   int
 	}{
-		{"PNG bilevel", encodePNG(t, bilevel), bilevel, "gray", 1},
-		{"PNG two-colour palette", encodePNG(t, twoTone), twoTone, "gray", 1},
+		// A PNG's image data is kept as the file has it (TestPNGPassthrough).
+		{"PNG bilevel in 8-bit grey", encodePNG(t, bilevel), bilevel, "gray", 8},
+		{"PNG two-colour palette", encodePNG(t, twoTone), twoTone, "index", 1},
 		{"PNG grey", encodePNG(t, gray), gray, "gray", 8},
-		{"PNG grey stored as RGB", encodePNG(t, rgbAsGray), gray, "gray", 8},
+		{"PNG grey stored as RGB", encodePNG(t, rgbAsGray), gray, "rgb", 8},
 		{"PNG 16-bit grey", encodePNG(t, gray16), gray16, "gray", 16},
 		{"PNG colour", encodePNG(t, colourful(80, 60)), colourful(80, 60), "rgb", 8},
 		{"PNG alpha onto white", encodePNG(t, alpha), alpha, "rgb", 8},
-		{"PNG colour palette", encodePNG(t, seal), seal, "rgb", 8},
+		{"PNG colour palette", encodePNG(t, seal), seal, "index", 2},
+		// Decoded images take the smallest layout that keeps every value.
+		{"PNG grey with alpha", encodePNG(t, clearCorner(gray)), clearCorner(gray), "gray", 8},
+		{"PNG bilevel with alpha", encodePNG(t, clearCorner(bilevel)), clearCorner(bilevel), "gray", 1},
+		{"PNG two-colour palette with alpha", encodePNG(t, withAlpha(twoTone)), twoTone, "gray", 1},
+		{"PNG colour palette with alpha", encodePNG(t, withAlpha(seal)), seal, "rgb", 8},
+		{"PGM bilevel", pgm(bilevel), bilevel, "gray", 1},
+		{"PPM grey", ppm(rgbAsGray, false), gray, "gray", 8},
 		{"PBM raw", pbm(bilevel, false), bilevel, "gray", 1},
 		{"PBM plain", pbm(bilevel, true), bilevel, "gray", 1},
 		{"PGM raw", pgm(gray), gray, "gray", 8},
@@ -216,6 +225,23 @@ func TestLosslessImages(t *testing.T) {
 	}
 }
 
+// clearCorner returns img with an alpha channel and its top left pixel
+// transparent, white once flattened.
+func clearCorner(img image.Image) *image.NRGBA {
+	m := image.NewNRGBA(img.Bounds())
+	draw.Draw(m, m.Bounds(), img, img.Bounds().Min, draw.Src)
+	m.Pix[3] = 0
+	return m
+}
+
+// withAlpha returns a copy of a paletted image whose palette has an
+// opaque alpha written out, which PNG encodes as a tRNS chunk.
+func withAlpha(img *image.Paletted) *image.Paletted {
+	m := *img
+	m.Palette = append(slices.Clone(img.Palette), color.NRGBA{0, 0, 0, 0x80})
+	return &m
+}
+
 // samePixels compares two images flattened onto white, to 8 bits, allowing
 // tol for rounding.
 func samePixels(got, want image.Image, tol int) error {
@@ -236,6 +262,33 @@ func samePixels(got, want image.Image, tol int) error {
 	return nil
 }
 
+// flatten8 puts c onto white paper and keeps 8 bits per channel.
+func flatten8(c color.Color) color.RGBA {
+	r, g, b := flatten16(c)
+	return color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 0xff}
+}
+
+// paethPredictor is the PNG Paeth predictor as the specification writes
+// it.
+func paethPredictor(a, b, c byte) byte {
+	p := int(a) + int(b) - int(c)
+	pa, pb, pc := abs(p-int(a)), abs(p-int(b)), abs(p-int(c))
+	if pa <= pb && pa <= pc {
+		return a
+	}
+	if pb <= pc {
+		return b
+	}
+	return c
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
 // TestSixteenBitSamples decodes the image stream (zlib, then PNG
 // predictors) and checks 16-bit samples come back whole.
 func TestSixteenBitSamples(t *testing.T) {
@@ -250,16 +303,30 @@ func TestSixteenBitSamples(t *testing.T) {
 		}
 		binary.BigEndian.PutUint16(rgb64.Pix[i+6:], 0xffff)
 	}
+	// rgba64 is premultiplied: a half-transparent pixel is flattened onto
+	// white.
+	rgba64 := image.NewRGBA64(image.Rect(0, 0, 3, 1))
+	copy(rgba64.Pix, []byte{0x12, 0x34, 0x56, 0x78, 0x7f, 0xff, 0xff, 0xff, 0, 1, 0, 2, 0, 3, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+	pnm := func(magic string, w, h int, samples []byte) *raster {
+		r, ok, err := pnmRaster(append(fmt.Appendf(nil, "%s\n%d %d\n65535\n", magic, w, h), samples...))
+		if !ok || err != nil {
+			t.Fatalf("%s: not read as it is: %v", magic, err)
+		}
+		return r
+	}
 	for _, tt := range []struct {
-		img  image.Image
+		name string
+		r    *raster
 		want []byte // samples, big-endian
 	}{
-		{gray16, gray16.Pix},
-		{rgb64, dropAlpha(rgb64.Pix, 8, 6)},
+		{"Gray16", newRaster(gray16), gray16.Pix},
+		{"NRGBA64", newRaster(rgb64), dropAlpha(rgb64.Pix, 8, 6)},
+		{"RGBA64", newRaster(rgba64), []byte{0x12, 0x34, 0x56, 0x78, 0x7f, 0xff, 0x80, 0x00, 0x80, 0x01, 0x80, 0x02, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+		{"PGM 16-bit", pnm("P5", 33, 21, gray16.Pix), gray16.Pix},
+		{"PPM 16-bit", pnm("P6", 17, 9, dropAlpha(rgb64.Pix, 8, 6)), dropAlpha(rgb64.Pix, 8, 6)},
 	} {
-		r := newRaster(tt.img)
 		var b bytes.Buffer
-		if err := r.writeSamples(&b); err != nil {
+		if err := tt.r.writeSamples(&b); err != nil {
 			t.Fatal(err)
 		}
 		zr, err := zlib.NewReader(&b)
@@ -270,9 +337,9 @@ func TestSixteenBitSamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := unfilter(t, filtered, r.rowBytes(), r.bytesPerPixel())
+		got := unfilter(t, filtered, tt.r.rowBytes(), tt.r.bytesPerPixel())
 		if !bytes.Equal(got, tt.want) {
-			t.Errorf("%T: samples differ", tt.img)
+			t.Errorf("%s: samples differ:\n got %X\nwant %X", tt.name, got[:min(len(got), 24)], tt.want[:min(len(tt.want), 24)])
 		}
 	}
 }
@@ -361,7 +428,7 @@ func TestJPEGDict(t *testing.T) {
 			if !strings.Contains(p.dict, tt.want) {
 				t.Errorf("dict %q lacks %q", p.dict, tt.want)
 			}
-			if p.width != 640 || p.height != 480 || !bytes.Equal(p.raw, tt.data) {
+			if p.width != 640 || p.height != 480 || len(p.raw) != 1 || !bytes.Equal(p.raw[0], tt.data) {
 				t.Errorf("got %d×%d, raw %v", p.width, p.height, p.raw != nil)
 			}
 		})
@@ -393,9 +460,9 @@ func TestJP2Header(t *testing.T) {
 
 func TestResolution(t *testing.T) {
 	gray := paper(10, 10, nil)
-	x, y := pngResolution(withPHYs(encodePNG(t, gray), 11811, 11811))
-	if x != 300 || y != 300 {
-		t.Errorf("PNG 11811 dots/m: %g × %g dpi, want 300", x, y)
+	f, err := readPNG(withPHYs(encodePNG(t, gray), 11811, 11811))
+	if err != nil || f.dpiX != 300 || f.dpiY != 300 {
+		t.Errorf("PNG 11811 dots/m: %g × %g dpi (%v), want 300", f.dpiX, f.dpiY, err)
 	}
 	x, y, ok := tiffResolution(tiffWithDPI(t, gray, 600))
 	if !ok || x != 600 || y != 600 {

@@ -84,12 +84,19 @@ func (o *objectWriter) object(n int, body string) {
 	o.end()
 }
 
-// stream writes object n as a stream of known length. dict holds the
-// dictionary entries other than /Length.
-func (o *objectWriter) stream(n int, dict string, data []byte) {
+// stream writes object n as a stream of known length whose data is the
+// parts one after another. dict holds the dictionary entries other than
+// /Length.
+func (o *objectWriter) stream(n int, dict string, parts ...[]byte) {
+	length := 0
+	for _, p := range parts {
+		length += len(p)
+	}
 	o.begin(n)
-	o.printf("<<%s /Length %d>>\nstream\n", dict, len(data))
-	o.Write(data)
+	o.printf("<<%s /Length %d>>\nstream\n", dict, length)
+	for _, p := range parts {
+		o.Write(p)
+	}
 	o.print("\nendstream")
 	o.end()
 }

@@ -6,7 +6,10 @@
 // The writer streams: each page's objects go out as soon as AddPage is
 // called and only their offsets are kept, so memory is bounded by one page
 // whatever the page count. JPEG and JPEG 2000 scans are embedded byte for
-// byte; PNG, PNM and TIFF scans are decoded and stored losslessly.
+// byte, and so are a PNG's compressed image data and a fax TIFF's Group 4
+// strip when PDF reads them as they are (most scans); other PNG, PNM and
+// TIFF scans are decoded and stored losslessly. Nothing is decompressed
+// that need not be: the archive is written beside OCR, on the same cores.
 //
 // PDF/A-2b conformance is aimed at, not certified: pdfcpu validates the
 // output in the tests, but no PDF/A validator (veraPDF) runs here. Known
@@ -135,7 +138,7 @@ func (a *Writer) AddPage(p Page) error {
 	xobject, contents, page := o.reserve(), o.reserve(), o.reserve()
 	dict := fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d%s", img.width, img.height, img.dict)
 	if img.raw != nil {
-		o.stream(xobject, dict, img.raw)
+		o.stream(xobject, dict, img.raw...)
 	} else {
 		body, done := o.openStream(xobject, dict)
 		if err := img.raster.writeSamples(body); err != nil {
