@@ -6,6 +6,7 @@ import (
 
 	"sohoa/ocr"
 	"sohoa/pipeline/extract"
+	"sohoa/pipeline/vntext"
 )
 
 // titleType maps the canonical titles of extract.Titles to types; titles
@@ -78,14 +79,39 @@ func typeRules(text string, f extract.Fields) []evidence {
 		}
 		ev = append(ev, evidence{"symbol", t, f.Number.Confidence, fmt.Sprintf("symbol %s → %s", f.Symbol, t)})
 	}
-	if f.Title.Value == "" && f.Symbol == "" && strings.HasPrefix(f.Subject.Value, "V/v") {
-		s := f.Subject.Confidence
-		if f.Number.Value == "" {
-			s *= 0.8
+	if f.Title.Value == "" && f.Symbol == "" {
+		// A letter (công văn) has no title, a notation without type
+		// abbreviation ("UBND-TP"), a "V/v" subject and a "Kính gửi:".
+		// On a degraded scan the subject line may be lost, so the
+		// notation and "Kính gửi:" speak for it, more weakly.
+		_, notation := extract.SplitNumber(f.Number.Value)
+		switch {
+		case strings.HasPrefix(f.Subject.Value, "V/v"):
+			s := f.Subject.Confidence
+			if f.Number.Value == "" {
+				s *= 0.8
+			}
+			ev = append(ev, evidence{"letter", CongVan, s, "no type abbreviation, V/v subject → " + CongVan})
+		case notation != "" && addressed(text):
+			ev = append(ev, evidence{"letter", CongVan, 0.6, fmt.Sprintf("notation %s without type abbreviation, “Kính gửi” → %s", notation, CongVan)})
 		}
-		ev = append(ev, evidence{"letter", CongVan, s, "no type abbreviation, V/v subject → " + CongVan})
 	}
 	return ev
+}
+
+// addressed reports a "Kính gửi:" line among the first lines of text, as a
+// letter has under its subject.
+func addressed(text string) bool {
+	for i, ln := range strings.SplitN(text, "\n", 30) {
+		if i >= 25 {
+			break
+		}
+		f := strings.TrimLeft(vntext.Fold(ln), " .,:;|_-")
+		if strings.HasPrefix(f, "kinh gui") {
+			return true
+		}
+	}
+	return false
 }
 
 // copyMark reports the certification stamp of a certified copy: a line of

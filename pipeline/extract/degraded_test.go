@@ -101,7 +101,15 @@ func TestDegradedScans(t *testing.T) {
 	fields := []string{"notation", "number", "issued", "month", "number*", "issued*", "issuer", "title", "subject"}
 	floor := map[string]float64{}
 	if os.Getenv("SOHOA_DEGRADED") == "" {
-		floor = map[string]float64{"notation": 0, "issuer": 0, "title": 0, "subject": 0}
+		// Measured on dev.json.gz: notation 87.5%, number* 76.7%,
+		// issued* 81.7%, issuer 91.7%, title 100%, subject 83.8%.
+		floor = map[string]float64{"notation": 0.82, "number*": 0.7, "issued*": 0.75, "issuer": 0.85, "title": 0.95, "subject": 0.75}
+	}
+	// Where OCR read the handwriting as digits, or a body date as the
+	// issue date, the value must go to review, not through.
+	sureNever := map[string]bool{"notation": true, "number": true, "issued": true, "number*": true, "issued*": true, "issuer": true}
+	if os.Getenv("SOHOA_DEGRADED") != "" {
+		sureNever = nil
 	}
 	sc := map[string]*degradedScore{}
 	for _, k := range fields {
@@ -136,6 +144,9 @@ func TestDegradedScans(t *testing.T) {
 		t.Logf("%-8s %v", k, sc[k])
 		if fl, ok := floor[k]; ok && sc[k].rate() < fl {
 			t.Errorf("%s: %.3f right, floor %.2f", k, sc[k].rate(), fl)
+		}
+		if sureNever[k] && sc[k].wrongHigh > 0 {
+			t.Errorf("%s: %d wrong with confidence ≥ 0.8", k, sc[k].wrongHigh)
 		}
 	}
 }
