@@ -223,3 +223,49 @@ func fillHandwriting(d degradedDoc) []ocr.Page {
 	pages[0] = p
 	return pages
 }
+
+// TestDegradedExample is a degraded scan's first page as Tesseract gives
+// it: junk under the motto, the handwritten number and day read as junk,
+// the slash read as a comma, a speck before the subject.
+func TestDegradedExample(t *testing.T) {
+	t.Parallel()
+	page := func(number, day string) []ocr.Page {
+		return textPage("UY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n" +
+			"HUYỆN VŨ THƯ Độc lập - Tự do - Hạnh phúc\n" +
+			"xẻ —— tt - `5 CÓ - Hạnh phục\n" +
+			"số: " + number + " Vũ Thư, ngày " + day + " tháng 8 năm 2019\n" +
+			"| QUYẾT ĐỊNH _\n" +
+			"_ Về việc phê duyệt báo cáo kinh tế - kỹ thuật công trình tuyến dường ĐH 12\n" +
+			"UỶ BAN NHÂN DÂN HUYỆN VŨ THƯ\n" +
+			"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")
+	}
+	tests := []struct {
+		number, day          string
+		wantNumber, wantDate string
+		maxNumberConf        float64
+	}{
+		{"“L? ,QD-UBND", "ÌO —", "/QĐ-UBND", "", 0.3},
+		{"115 /QĐ-UBND", "22", "115/QĐ-UBND", "2019-08-22", 1},
+		{"115 ,QD-UBND", "+5", "115/QĐ-UBND", "", 0.85},
+	}
+	for _, tt := range tests {
+		t.Run(tt.number+" "+tt.day, func(t *testing.T) {
+			f := Extract(page(tt.number, tt.day))
+			if f.Number.Value != tt.wantNumber || f.Number.Confidence > tt.maxNumberConf {
+				t.Errorf("number %q (%.2f), want %q at most %.2f", f.Number.Value, f.Number.Confidence, tt.wantNumber, tt.maxNumberConf)
+			}
+			if f.Issued.Value != tt.wantDate {
+				t.Errorf("issued %q, want %q", f.Issued.Value, tt.wantDate)
+			}
+			if f.Issuer.Value != "ỦY BAN NHÂN DÂN HUYỆN VŨ THƯ" {
+				t.Errorf("issuer %q", f.Issuer.Value)
+			}
+			if f.Title.Value != "QUYẾT ĐỊNH" {
+				t.Errorf("title %q", f.Title.Value)
+			}
+			if want := "Về việc phê duyệt báo cáo kinh tế - kỹ thuật công trình tuyến dường ĐH 12"; f.Subject.Value != want {
+				t.Errorf("subject %q, want %q", f.Subject.Value, want)
+			}
+		})
+	}
+}

@@ -233,7 +233,14 @@ func parseNumberTokens(rest string, label token, next []token) (numberResult, bo
 		digitConf = min(digitConf, used[k].conf)
 	}
 	// Hyphens glued after the notation ("/QĐ- UBND") continue it.
-	tail := joinTexts(used[k+1:])
+	tail, prev := "", notation.after
+	for _, t := range used[k+1:] {
+		if !strings.HasSuffix(prev, "-") && !strings.HasPrefix(t.text, "-") {
+			break // the place name of the date line, "Vũ Thư,"
+		}
+		tail += t.text
+		prev = t.text
+	}
 	r, ok := parseNumber(num+"/"+notation.after+tail, meanConf(used), digitConf)
 	if ok && repair < 1 {
 		r.value.Confidence *= repair
