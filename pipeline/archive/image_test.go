@@ -25,6 +25,7 @@ import (
 	"golang.org/x/image/tiff"
 
 	"sohoa/ocr"
+	"sohoa/pipeline/netpbm"
 )
 
 // TestJPEGEmbeddedAsIs checks the scanner's JPEG bytes are the bytes in the
@@ -497,7 +498,7 @@ func TestDecodePNM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			img, err := decodePNM([]byte(tt.in))
+			img, err := netpbm.Decode([]byte(tt.in))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -519,11 +520,11 @@ func TestDecodePNM(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{"P5 2 2 255\n\x00", "P2 0 1 255", "P6 1 1 70000\n", "P1 2 1 0 2", "P3 1 1"} {
-		if _, err := decodePNM([]byte(bad)); err == nil {
+		if _, err := netpbm.Decode([]byte(bad)); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
 	}
-	p16, err := decodePNM([]byte("P5 1 1 65535\n\x12\x34"))
+	p16, err := netpbm.Decode([]byte("P5 1 1 65535\n\x12\x34"))
 	if err != nil {
 		t.Fatal(err)
 	}
