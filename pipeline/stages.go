@@ -1,17 +1,25 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"image"
+	_ "image/jpeg" // page image decoders for the handwriting reader
+	_ "image/png"
 	"io"
 	"os"
 	"strings"
 	"time"
 
+	_ "golang.org/x/image/tiff"
+
 	"sohoa/ocr"
+	"sohoa/pipeline/handwriting"
+	_ "sohoa/pipeline/netpbm" // PNM pages (from TIFF and raw PDF images) for the handwriting reader
 	"sohoa/pipeline/pages"
 	"sohoa/storage"
 	"sohoa/storage/catalog"
@@ -137,6 +145,9 @@ func (p *Pipeline) recognize(ctx context.Context, e ocr.Engine, t pageTask) bool
 		pg, src = *t.page.TextLayer, "text"
 	} else {
 		pg, err = e.Recognize(ctx, t.page.Image)
+		if err == nil && t.page.N == 1 {
+			pg = refineHandwriting(pg, t.page.Image)
+		}
 	}
 	switch {
 	case errors.Is(err, ocr.ErrBadImage):
@@ -192,3 +203,15 @@ func clerkMessage(err error) string {
 
 // retryAt is when a failed job runs again.
 func retryAt(attempts int) time.Time { return time.Now().Add(backoff(attempts)) }
+
+// refineHandwriting reads the number and day a clerk wrote by hand on the
+// first page, which Tesseract's printed-text models cannot, and puts the
+// digits in place of what OCR made of them. A page image that does not
+// decode is left as OCR read it.
+func refineHandwriting(pg ocr.Page, img ocr.Image) ocr.Page {
+	decoded, _, err := image.Decode(bytes.NewReader(img.Data))
+	if err != nil {
+		return pg
+	}
+	return handwriting.Refine(pg, decoded)
+}

@@ -141,8 +141,11 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 				continue
 			}
 			prefix := words[j].Text[:slash]
-			if prefix != "" && isDigits(prefix) && words[j].Confidence >= cleanConfidence && m == k+1 {
-				// A typed number the OCR read cleanly: nothing to do.
+			if prefix != "" && isDigits(prefix) && words[j].Confidence >= attachedConfidence && m == k+1 {
+				// Digits joined to the notation ("413/QĐ-TCKH") are
+				// typed: a hand leaves a gap before the printed slash.
+				// The OCR read print; the digit reader would only add
+				// the slash as a 1.
 				return field{}, false
 			}
 			f := makeField(words, ln, k, m, keep, utf8.RuneCountInString(prefix), nil)
@@ -220,6 +223,12 @@ func findDate(words []ocr.Word, ln []int) ([]field, bool) {
 // cleanConfidence is the OCR confidence from which digits it read are
 // taken to be printed and left alone.
 const cleanConfidence = 0.85
+
+// attachedConfidence is the OCR confidence above which digits written
+// together with the notation in one word are taken as typed. It is lower
+// than cleanConfidence because the joined slash and letters are what pull
+// Tesseract's word confidence down, not the digits.
+const attachedConfidence = 0.5
 
 // numberKeyword reports whether text starts with "Số" (as the OCR may
 // spell it: "Số:", "S6:", "Sô:", "Sồ:", "Số:0+") and how many runes the
