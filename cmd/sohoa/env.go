@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sohoa/storage"
+	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/sqlite"
 	"sohoa/storage/local"
 	"sohoa/storage/s3"
@@ -96,4 +97,24 @@ func (e *env) open(ctx context.Context, cfg config) (*stores, error) {
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
 	return &stores{cfg: cfg, catalog: db, objects: objects, logger: logger}, nil
+}
+
+// openData reads the configuration (the --data flag over the environment)
+// and opens the stores it names: what every command on the data folder
+// does first.
+func (e *env) openData(ctx context.Context, dataFlag string, verbose bool) (*stores, error) {
+	cfg, err := loadConfig(dataFlag, verbose)
+	if err != nil {
+		return nil, err
+	}
+	return e.open(ctx, cfg)
+}
+
+// record loads a record, saying in the clerk's words when there is none.
+func (s *stores) record(ctx context.Context, id int64) (catalog.Record, error) {
+	r, err := s.catalog.Record(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return r, fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
+	}
+	return r, err
 }

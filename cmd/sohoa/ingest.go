@@ -48,11 +48,7 @@ Interrupted? Run the same command again to resume.`)
 	if *workers < 1 {
 		return usagef("--workers must be at least 1")
 	}
-	cfg, err := loadConfig(*data, *verbose)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, *verbose)
 	if err != nil {
 		return err
 	}
@@ -105,11 +101,7 @@ and stop when the queue is empty; --follow keeps waiting for new jobs.`)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*data, *verbose)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, *verbose)
 	if err != nil {
 		return err
 	}

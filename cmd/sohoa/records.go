@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -136,11 +135,7 @@ Statuses: digitized, needs_review, failed, duplicate, queued, processing.`)
 	if *status != "" && !validStatus(catalog.Status(*status)) {
 		return usagef("--status %q: dùng / use digitized, needs_review, failed, duplicate, queued, processing", *status)
 	}
-	cfg, err := loadConfig(*data, false)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, false)
 	if err != nil {
 		return err
 	}
@@ -211,19 +206,13 @@ Show one record: extracted fields with confidences, OCR text, object keys, histo
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*data, false)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := st.catalog.Record(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
-	} else if err != nil {
+	r, err := st.record(ctx, id)
+	if err != nil {
 		return err
 	}
 	text, err := recordText(ctx, st.catalog, id)
@@ -287,11 +276,7 @@ Search the text and fields of every record, ignoring accents and case
 	if query == "" {
 		return usagef("chưa có từ khóa (give words to search for)")
 	}
-	cfg, err := loadConfig(*data, false)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, false)
 	if err != nil {
 		return err
 	}
@@ -344,19 +329,13 @@ file, checking its sha256 on the way; "-o -" writes to stdout.`)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*data, false)
-	if err != nil {
-		return err
-	}
-	st, err := e.open(ctx, cfg)
+	st, err := e.openData(ctx, *data, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	r, err := st.catalog.Record(ctx, id)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
-	} else if err != nil {
+	r, err := st.record(ctx, id)
+	if err != nil {
 		return err
 	}
 	key := r.Original
