@@ -36,15 +36,20 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 	if err == nil {
 		err = p.finish(ctx, d)
 	}
+	if ctx.Err() != nil {
+		return // cut short: the job goes back to the queue
+	}
+	// From here the outcome is decided: telling the queue is not cut short
+	// by a cancellation arriving now, or the job would stay leased.
+	ctx, done := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer done()
 	if err == nil {
 		if ferr := p.cfg.Queue.Finish(ctx, d.job.ID, owner); ferr != nil {
 			p.log.Warn("finish job", "job", d.job.ID, "err", ferr)
+			return // left in active: handed back at the end of the run
 		}
 		d.settle()
 		p.report(d.rec)
-		return
-	}
-	if ctx.Err() != nil {
 		return
 	}
 	var pe *permanentError

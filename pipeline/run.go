@@ -181,15 +181,21 @@ func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions,
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		job, err := p.cfg.Queue.Claim(ctx, owner, p.cfg.Lease)
+		// Claiming is not cut short by cancellation: a claim that
+		// committed in the catalog but reported ctx's error would leave a
+		// job leased to nobody. It is a short transaction; bound it.
+		cctx, cdone := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		job, err := p.cfg.Queue.Claim(cctx, owner, p.cfg.Lease)
 		if err == nil {
-			rec, err := p.cfg.Catalog.Record(ctx, job.RecordID)
+			rec, err := p.cfg.Catalog.Record(cctx, job.RecordID)
 			if err != nil {
 				<-slots
 				p.log.Error("load claimed record", "job", job.ID, "record", job.RecordID, "err", err)
-				_ = p.cfg.Queue.Retry(ctx, job.ID, owner, time.Now().Add(backoff(job.Attempts)), err.Error())
+				_ = p.cfg.Queue.Retry(cctx, job.ID, owner, time.Now().Add(backoff(job.Attempts)), err.Error())
+				cdone()
 				continue
 			}
+			cdone()
 			d := &document{job: job, rec: rec}
 			inflight.Add(1)
 			active.Store(job.ID, d)
@@ -200,6 +206,7 @@ func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions,
 			}
 			continue
 		}
+		cdone()
 		<-slots
 		if !errors.Is(err, catalog.ErrNoJob) {
 			if ctx.Err() != nil {
