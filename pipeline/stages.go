@@ -145,8 +145,8 @@ func (p *Pipeline) recognize(ctx context.Context, e ocr.Engine, t pageTask) bool
 		pg, src = *t.page.TextLayer, "text"
 	} else {
 		pg, err = e.Recognize(ctx, t.page.Image)
-		if err == nil && t.page.N == 1 {
-			pg = refineHandwriting(pg, t.page.Image)
+		if err == nil {
+			pg = refineHandwriting(pg, t.page.Image, t.page.N == 1)
 		}
 	}
 	switch {
@@ -204,14 +204,17 @@ func clerkMessage(err error) string {
 // retryAt is when a failed job runs again.
 func retryAt(attempts int) time.Time { return time.Now().Add(backoff(attempts)) }
 
-// refineHandwriting reads the number and day a clerk wrote by hand on the
-// first page, which Tesseract's printed-text models cannot, and puts the
-// digits in place of what OCR made of them. A page image that does not
-// decode is left as OCR read it.
-func refineHandwriting(pg ocr.Page, img ocr.Image) ocr.Page {
+// refineHandwriting reads what a clerk wrote by hand (the number on the
+// first page, the day of a date line on any page), which Tesseract's
+// printed-text models cannot, and puts the digits in place of what OCR
+// made of them. A page image that does not decode is left as OCR read it.
+func refineHandwriting(pg ocr.Page, img ocr.Image, first bool) ocr.Page {
+	if !handwriting.Wants(pg, first) {
+		return pg
+	}
 	decoded, _, err := image.Decode(bytes.NewReader(img.Data))
 	if err != nil {
 		return pg
 	}
-	return handwriting.Refine(pg, decoded)
+	return handwriting.Refine(pg, decoded, first)
 }

@@ -27,6 +27,7 @@ Your real data folder is not touched.`)
 	asJSON := fs.Bool("json", false, "in JSON / print JSON")
 	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR / OCR workers")
 	showWrong := fs.Int("show-wrong", 10, "in tối đa N trường sai / print up to N mismatches")
+	keep := fs.String("keep", "", "giữ kho tạm ở THƯ-MỤC này để xem lại (sohoa show --data THƯ-MỤC) / keep the throwaway data folder here to inspect it")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -39,11 +40,15 @@ Your real data folder is not touched.`)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "sohoa-eval-")
-	if err != nil {
-		return err
+	tmp := *keep
+	if tmp == "" {
+		if tmp, err = os.MkdirTemp("", "sohoa-eval-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+	} else if ents, err := os.ReadDir(tmp); err == nil && len(ents) > 0 {
+		return usagef("--keep %s: thư mục đã có dữ liệu; chọn thư mục trống (the folder is not empty: choose an empty one)", tmp)
 	}
-	defer os.RemoveAll(tmp)
 	st, err := e.open(ctx, config{DataDir: tmp})
 	if err != nil {
 		return err
@@ -70,8 +75,7 @@ Your real data folder is not touched.`)
 	}
 	out.bar.finish()
 	reads := map[string]eval.Read{}
-	for i, r := range res.Records {
-		_ = i
+	for _, r := range res.Records {
 		cur, err := st.catalog.Record(ctx, r.ID)
 		if err != nil {
 			return err

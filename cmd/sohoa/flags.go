@@ -30,8 +30,7 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if err == flag.ErrHelp {
-				fs.Usage()
-				return nil, err
+				return nil, err // fs.Parse has already printed fs.Usage
 			}
 			return nil, usagef("%v", err)
 		}

@@ -1,33 +1,12 @@
 package extract
 
+import "sohoa/pipeline/vntext"
+
 // Edit distances on runes, for matching folded words that OCR misread by a
 // letter or two (QUYÉT, OUYẾT, CỌNG).
 
 // distance is the Levenshtein distance between a and b, in runes.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
-
-// Distance is the Levenshtein distance between a and b in runes. It is
-// exported for the classifier, which fuzzy-matches title lines the same way.
-func Distance(a, b string) int { return distance(a, b) }
+func distance(a, b string) int { return vntext.Distance(a, b) }
 
 // findApprox finds needle in hay allowing up to maxDist edits (Sellers'
 // approximate substring search). It returns the rune offsets of the best

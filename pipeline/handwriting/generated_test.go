@@ -161,7 +161,7 @@ func TestGeneratedDegradedScans(t *testing.T) {
 	var spent time.Duration
 	for i, s := range scans {
 		start := time.Now()
-		refined := Refine(pages[i], s.img)
+		refined := Refine(pages[i], s.img, true)
 		spent += time.Since(start)
 		bn, bd := readFields(pages[i].Text)
 		an, ad := readFields(refined.Text)
@@ -216,20 +216,9 @@ func b2i(b bool) int {
 // what ReadDigits made of them, for a person to look at.
 func dumpPage(t *testing.T, dir, name string, img image.Image, p ocr.Page) {
 	t.Helper()
-	height := p.Height
-	limit := int(headerShare * float64(height))
 	k := 0
-	for _, ln := range linesOf(p.Words) {
-		if len(ln) == 0 || p.Words[ln[0]].Box.Min.Y > limit {
-			continue
-		}
-		var fields []field
-		if f, ok := findNumber(p.Words, ln); ok {
-			fields = append(fields, f)
-		}
-		if fs, ok := findDate(p.Words, ln); ok {
-			fields = append(fields, fs...)
-		}
+	{
+		fields := plan(p.Words, p.Height, true)
 		for _, f := range fields {
 			r := f.region.Inset(-f.region.Dy() / 3).Intersect(img.Bounds())
 			res, ok := ReadDigits(img, f.region)

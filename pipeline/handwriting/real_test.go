@@ -58,7 +58,7 @@ func TestRealScans(t *testing.T) {
 	pgs := ocrPages(t, scans)
 	var numBefore, numAfter, dayBefore, dayAfter int
 	for i, s := range scans {
-		refined := Refine(pgs[i], s.img)
+		refined := Refine(pgs[i], s.img, true)
 		bn, bd := readFields(pgs[i].Text)
 		an, ad := readFields(refined.Text)
 		numBefore += b2i(bn == s.number)

@@ -27,55 +27,38 @@ const MinConfidence = 0.35
 const headerShare = 0.4
 
 // Refine replaces the OCR's reading of the handwritten number (between
-// "Số:" and the "/…" notation) and day and month (between "ngày", "tháng"
-// and "năm") of page 1 with digits read from img, the image p was
-// recognised from (p's boxes are in img's pixels). It changes a field only
-// when the words there are not already clean printed digits and the
-// handwriting is read with at least MinConfidence; it never adds digits
-// where there is no ink. The words it replaces become one word holding the
-// digits, boxed on the ink; Text is rebuilt with the same line and block
-// breaks. p is not modified; the result shares nothing with it.
-func Refine(p ocr.Page, img image.Image) ocr.Page {
+// "Số:" and the "/…" notation, in the top of page 1) and of the days and
+// months of the page's date lines (between "ngày", "tháng" and "năm") with
+// digits read from img, the image p was recognised from (p's boxes are in
+// img's pixels). It changes a field only when the words there are not
+// already clean printed digits and the handwriting is read with at least
+// MinConfidence; it never adds digits where there is no ink. The words it
+// replaces become one word holding the digits, boxed on the ink, and the
+// date's keywords are spelt right when the OCR mangled them ("máng" →
+// "tháng"); Text is rebuilt with the same line and block breaks. p is not
+// modified; the result shares nothing with it.
+//
+// first says p is page 1, where the number is; later pages are searched
+// for date lines only (a certified copy's certification, a certificate's
+// closing date).
+func Refine(p ocr.Page, img image.Image, first bool) ocr.Page {
 	out := p
 	out.Words = slices.Clone(p.Words)
-	if len(out.Words) == 0 || img == nil {
+	if img == nil {
 		return out
 	}
-	height := p.Height
-	if height <= 0 {
-		height = img.Bounds().Dy()
+	fields := plan(out.Words, p.Height, first)
+	if len(fields) == 0 {
+		return out
 	}
-	origin := img.Bounds().Min
-	limit := origin.Y + int(headerShare*float64(height))
-	lines := linesOf(out.Words)
+	// Apply right to left over the page: a field only changes words from
+	// its left word on, so the indices of the fields before it stay valid.
+	slices.SortFunc(fields, func(a, b field) int { return b.left - a.left })
 	changed := map[int]bool{}
-	number, date := false, false
-	for _, ln := range lines {
-		if len(ln) == 0 || out.Words[ln[0]].Box.Min.Y > limit {
-			continue
-		}
-		if !number {
-			if field, ok := findNumber(out.Words, ln); ok {
-				number = true
-				if out.Words, ok = apply(out.Words, field, img); ok {
-					changed[field.line] = true
-				}
-			}
-		}
-		if !date {
-			if fields, ok := findDate(out.Words, ln); ok {
-				date = true
-				// Apply right to left so earlier word indices stay valid.
-				for i := len(fields) - 1; i >= 0; i-- {
-					var done bool
-					if out.Words, done = apply(out.Words, fields[i], img); done {
-						changed[fields[i].line] = true
-					}
-				}
-			}
-		}
-		if number && date {
-			break
+	for _, f := range fields {
+		var ok bool
+		if out.Words, ok = apply(out.Words, f, img); ok {
+			changed[f.line] = true
 		}
 	}
 	if len(changed) > 0 {
@@ -87,6 +70,79 @@ func Refine(p ocr.Page, img image.Image) ocr.Page {
 		out.Confidence = sum / float64(len(out.Words))
 	}
 	return out
+}
+
+// Wants reports whether Refine would read ink on p: whether a field that
+// may be handwritten is there. Callers decode the page image only then.
+func Wants(p ocr.Page, first bool) bool {
+	return len(plan(p.Words, p.Height, first)) > 0
+}
+
+// plan finds the fields of the page that may hold handwriting the OCR did
+// not read cleanly.
+func plan(words []ocr.Word, height int, first bool) []field {
+	if len(words) == 0 {
+		return nil
+	}
+	if height <= 0 {
+		for _, w := range words {
+			height = max(height, w.Box.Max.Y)
+		}
+	}
+	limit := int(headerShare * float64(height))
+	var fields []field
+	number, headerDate := !first, false
+	for _, ln := range linesOf(words) {
+		if len(ln) == 0 {
+			continue
+		}
+		inHeader := first && words[ln[0]].Box.Min.Y <= limit
+		if !number && inHeader {
+			if f, ok := findNumber(words, ln); ok {
+				number = true
+				fields = append(fields, f)
+			}
+		}
+		// In the header the date line is the first one found, with or
+		// without its year; elsewhere only a full "ngày … tháng … năm
+		// YYYY" is taken for a date line.
+		needYear := !inHeader || headerDate
+		if fs, ok := findDate(words, ln, needYear); ok {
+			if inHeader {
+				headerDate = true
+			}
+			fields = append(fields, fs...)
+		}
+	}
+	out := fields[:0]
+	for _, f := range fields {
+		f.region = clip(f.region, words, f)
+		if f.region.Dx() > 0 && f.region.Dy() > 0 && !f.clean(words) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// clip keeps f's region off the printed lines above and below it: a
+// region opened up for tall handwriting must not take in the digits of
+// "Quyển số: 03/2019" on the next line.
+func clip(r image.Rectangle, words []ocr.Word, f field) image.Rectangle {
+	lw := words[f.left]
+	top, bottom := lw.Box.Min.Y, lw.Box.Max.Y
+	for _, w := range words {
+		if w.Line == f.line || w.Confidence < 0.8 || w.Box.Max.X <= r.Min.X || w.Box.Min.X >= r.Max.X {
+			continue
+		}
+		mid := (w.Box.Min.Y + w.Box.Max.Y) / 2
+		switch {
+		case mid < top && w.Box.Max.Y > r.Min.Y:
+			r.Min.Y = min(w.Box.Max.Y, top)
+		case mid > bottom && w.Box.Min.Y < r.Max.Y:
+			r.Max.Y = max(w.Box.Min.Y, bottom)
+		}
+	}
+	return r
 }
 
 // linesOf groups word indices by line, lines in order.
@@ -125,6 +181,23 @@ type field struct {
 	// keyword, when set, is how the left word is spelt once the field is
 	// read ("Số:" for the OCR's "số:", "S6:" or "86:").
 	keyword string
+	// rightKeyword, when set, is how the right word is spelt once the
+	// field is read ("tháng" for the OCR's "máng").
+	rightKeyword string
+}
+
+// clean reports whether the OCR already read f as clean printed digits,
+// which Refine leaves alone.
+func (f field) clean(words []ocr.Word) bool {
+	if len(f.inner) == 0 || f.leftKeep < utf8.RuneCountInString(words[f.left].Text) || f.rightDrop != 0 {
+		return false
+	}
+	for _, i := range f.inner {
+		if !isDigits(words[i].Text) || words[i].Confidence < cleanConfidence {
+			return false
+		}
+	}
+	return true
 }
 
 // findNumber finds "Số:" and the notation after it on line ln.
@@ -160,6 +233,9 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 		}
 		f := makeField(words, ln, k, end, keep, 0, nil)
 		f.keyword = "Số:"
+		// A handwritten number is a few digits: a wide gap to the next
+		// printed word (the other column) is not all number.
+		f.region.Max.X = min(f.region.Max.X, f.leftEnd+int(12*runeWidth(words, ln)))
 		return f, true
 	}
 	// The keyword itself misread ("86:" for "Số:"): a word ending in a
@@ -195,29 +271,117 @@ func printedWord(w ocr.Word) bool {
 }
 
 // findDate finds the day (between "ngày" and "tháng") and the month
-// (between "tháng" and "năm") on the place-and-date line ln.
-func findDate(words []ocr.Word, ln []int) ([]field, bool) {
+// (between "tháng" and "năm") on the place-and-date line ln. The keywords
+// are matched as the OCR spells them when ink or a seal runs over them
+// ("ngà", "máng", "táng7", "thủng"). With needYear, the line must end in
+// "năm" and a four-digit year. A field whose words are confident print
+// ("Ngày mười sáu, tháng năm" written out in letters) is no field.
+func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 	day, month, year := -1, -1, -1
-	dayKeep := 0
 	for k, i := range ln {
 		f := vntext.Fold(words[i].Text)
 		switch {
-		case day < 0 && strings.HasPrefix(f, "ngay"):
-			day, dayKeep = k, utf8.RuneCountInString("ngày")
-		case day >= 0 && month < 0 && f == "thang":
+		case day < 0 && isDayWord(f):
+			day = k
+		case day >= 0 && month < 0 && k-day <= 4 && isMonthWord(f):
 			month = k
-		case month >= 0 && year < 0 && (f == "nam" || strings.HasPrefix(f, "nam")):
+		case month >= 0 && year < 0 && k-month <= 4 && isYearWord(f):
 			year = k
 		}
 	}
-	if day < 0 || month < 0 || month-day > 4 {
+	if day < 0 || month < 0 {
 		return nil, false
 	}
-	fields := []field{makeField(words, ln, day, month, dayKeep, 0, validDay)}
-	if year > month && year-month <= 4 {
-		fields = append(fields, makeField(words, ln, month, year, utf8.RuneCountInString("tháng"), 0, validMonth))
+	if needYear && (year < 0 || year+1 >= len(ln) || !isYear(words[ln[year+1]].Text)) {
+		return nil, false
+	}
+	for _, i := range ln[day+1 : month] {
+		if printedLetters(words[i]) {
+			return nil, false
+		}
+	}
+	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), len("ngay")), 0, validDay)
+	d.keyword = "ngày"
+	mw := words[ln[month]]
+	mr := []rune(mw.Text)
+	junk := slices.IndexFunc(mr, unicode.IsLetter)
+	if junk > 0 {
+		// Ink glued before the keyword ("{tháng"): the keyword's own
+		// letters take the end of the box.
+		d.rightDrop = junk
+		d.rightStart = max(mw.Box.Min.X, mw.Box.Max.X-int(1.1*float64(len(mr)-junk)*runeWidth(words, ln)))
+		d.region.Max.X = d.rightStart
+	}
+	d.rightKeyword = monthKeyword(string(mr[max(junk, 0):]))
+	fields := []field{d}
+	if year > month && year-month <= 4 && !hasDigits(words[ln[month]].Text) {
+		m := makeField(words, ln, month, year, utf8.RuneCountInString(words[ln[month]].Text), 0, validMonth)
+		m.keyword = "tháng"
+		fields = append(fields, m)
 	}
 	return fields, true
+}
+
+// isDayWord matches the folded "ngày" as the OCR reads it, with the day
+// perhaps glued on ("ngay18", "nga", "ngav"), but not "Ngãi" (Quảng Ngãi),
+// one letter away.
+func isDayWord(f string) bool {
+	letters := strings.TrimRightFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
+	return strings.HasPrefix(letters, "ngay") || strings.HasPrefix(letters, "ngav") || letters == "nga" || letters == "ngy"
+}
+
+// isMonthWord matches the folded "tháng", perhaps with the month glued on
+// or a letter or two misread under ink ("mang", "tang7", "thung").
+func isMonthWord(f string) bool {
+	letters := strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
+	switch {
+	case letters == "" || hasDigits(letters):
+		return false
+	case vntext.Distance(letters, "thang") <= 1:
+		return true
+	}
+	return len(letters) >= 4 && (strings.HasSuffix(letters, "ang") || strings.HasSuffix(letters, "ung")) && vntext.Distance(letters, "thang") <= 2
+}
+
+// isYearWord matches the folded "năm".
+func isYearWord(f string) bool {
+	letters := strings.TrimRightFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
+	return strings.HasPrefix(letters, "nam") || (len(letters) == 3 && letters[0] == 'n' && vntext.Distance(letters, "nam") <= 1)
+}
+
+// isYear reports a four-digit year, 19xx or 20xx.
+func isYear(s string) bool {
+	s = strings.TrimRight(s, ".,;:")
+	return len(s) == 4 && isDigits(s) && (s[:2] == "19" || s[:2] == "20")
+}
+
+// monthKeyword is how the "tháng" word should read: "" when the OCR spelt
+// it right, else "tháng" followed by any digits glued to it ("táng7" →
+// "tháng7", which the extractor reads as month 7).
+func monthKeyword(text string) string {
+	i := strings.IndexFunc(text, unicode.IsDigit)
+	letters, tail := text, ""
+	if i >= 0 {
+		letters, tail = text[:i], text[i:]
+	}
+	if letters == "tháng" || letters == "Tháng" || letters == "tháng," {
+		return ""
+	}
+	return "tháng" + tail
+}
+
+func hasDigits(s string) bool { return strings.ContainsFunc(s, unicode.IsDigit) }
+
+// printedLetters reports a confident word of three letters or more: print
+// the OCR read, not ink.
+func printedLetters(w ocr.Word) bool {
+	n := 0
+	for _, r := range w.Text {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n >= 3 && w.Confidence >= 0.8
 }
 
 // cleanConfidence is the OCR confidence from which digits it read are
@@ -270,6 +434,11 @@ func makeField(words []ocr.Word, ln []int, k, m, keep, drop int, valid func(stri
 		// The OCR glued the handwriting onto the keyword: the keyword
 		// ends about where its own letters would.
 		f.leftEnd = min(lw.Box.Max.X, lw.Box.Min.X+int(float64(keep)*perRune))
+	} else if want := float64(n) * perRune; n > 0 && float64(lw.Box.Dx()) > 1.5*want {
+		// The OCR spelt the keyword alone but boxed the ink that touches
+		// it with it ("ngày20" in italics): its letters end about where
+		// n letters would, the rest of the box is the field.
+		f.leftEnd = lw.Box.Min.X + int(1.1*want)
 	}
 	f.rightStart = rw.Box.Min.X
 	if ri < 0 {
@@ -311,16 +480,7 @@ func runeWidth(words []ocr.Word, ln []int) float64 {
 // word holding the digits in place of the words between f.left and
 // f.right.
 func apply(words []ocr.Word, f field, img image.Image) ([]ocr.Word, bool) {
-	if f.region.Dx() <= 0 {
-		return words, false
-	}
-	clean := len(f.inner) > 0
-	for _, i := range f.inner {
-		if !isDigits(words[i].Text) || words[i].Confidence < cleanConfidence {
-			clean = false
-		}
-	}
-	if clean && f.leftKeep >= utf8.RuneCountInString(words[f.left].Text) && f.rightDrop == 0 {
+	if f.region.Dx() <= 0 || f.clean(words) {
 		return words, false
 	}
 	res, ok := ReadDigits(img, f.region)
@@ -341,9 +501,14 @@ func apply(words []ocr.Word, f field, img image.Image) ([]ocr.Word, bool) {
 			out = append(out, w, ocr.Word{Text: res.Text, Box: res.Box, Confidence: res.Confidence, Line: f.line})
 		case slices.Contains(f.inner, i):
 			// replaced by the digits
-		case i == f.right && f.rightDrop > 0:
-			w.Text = string([]rune(w.Text)[f.rightDrop:])
-			w.Box.Min.X = f.rightStart
+		case i == f.right && (f.rightDrop > 0 || f.rightKeyword != ""):
+			if f.rightDrop > 0 {
+				w.Text = string([]rune(w.Text)[f.rightDrop:])
+				w.Box.Min.X = f.rightStart
+			}
+			if f.rightKeyword != "" {
+				w.Text = f.rightKeyword
+			}
 			out = append(out, w)
 		default:
 			out = append(out, w)

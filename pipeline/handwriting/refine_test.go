@@ -48,7 +48,7 @@ func TestRefineReplacesHandwriting(t *testing.T) {
 	t.Parallel()
 	img, words := form(t, "115", "22")
 	p := page(words, "Số: \\ỗ /TB-UBND\n\nTân Châu, ngày 2 tháng 7 năm 2023")
-	got := Refine(p, img)
+	got := Refine(p, img, true)
 	want := "Số: 115 /TB-UBND\n\nTân Châu, ngày 22 tháng 7 năm 2023"
 	if got.Text != want {
 		t.Fatalf("text\n%q\nwant\n%q", got.Text, want)
@@ -70,7 +70,7 @@ func TestRefineLeavesAlone(t *testing.T) {
 		// The OCR saw specks as junk words; there is no ink to read.
 		words = append(words[:1], append([]ocr.Word{{Text: "'", Box: image.Rect(200, 160, 240, 210), Confidence: 0.2}}, words[1:]...)...)
 		p := page(words, "Số: ' /TB-UBND\nTân Châu, ngày tháng 7 năm 2023")
-		if got := Refine(p, img); got.Text != p.Text {
+		if got := Refine(p, img, true); got.Text != p.Text {
 			t.Errorf("text %q, want it unchanged", got.Text)
 		}
 	})
@@ -84,7 +84,7 @@ func TestRefineLeavesAlone(t *testing.T) {
 				{Text: "413/QĐ-TCKH", Box: write(t, img, "413/QĐ-TCKH", 185, 200, 40, color.Black), Confidence: conf},
 			}
 			p := page(words, "Số: 413/QĐ-TCKH")
-			if got := Refine(p, img); got.Text != p.Text {
+			if got := Refine(p, img, true); got.Text != p.Text {
 				t.Errorf("text %q, want it unchanged", got.Text)
 			}
 		})
@@ -92,7 +92,7 @@ func TestRefineLeavesAlone(t *testing.T) {
 	t.Run("no header", func(t *testing.T) {
 		img := paper(400, 400, 11)
 		p := page(nil, "")
-		if got := Refine(p, img); got.Text != "" || len(got.Words) != 0 {
+		if got := Refine(p, img, true); got.Text != "" || len(got.Words) != 0 {
 			t.Errorf("got %+v", got)
 		}
 	})
