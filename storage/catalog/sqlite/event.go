@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"sohoa/storage/catalog"
 )
@@ -11,14 +12,23 @@ import (
 // AppendEvent adds e to the log, with At set to now when zero. Details
 // must be empty or JSON; RecordID 0 means the event is about no record.
 func (db *DB) AppendEvent(ctx context.Context, e catalog.Event) error {
-	if e.At.IsZero() {
-		e.At = db.now()
-	}
-	if _, err := db.write.ExecContext(ctx, `INSERT INTO events (at, actor, action, record_id, details)
-		VALUES (?, ?, ?, ?, ?)`, formatTime(e.At), e.Actor, e.Action, nullID(e.RecordID), e.Details); err != nil {
+	if err := insertEvent(ctx, db.write, db.now(), e); err != nil {
 		return fmt.Errorf("append event %q of record %d: %w", e.Action, e.RecordID, err)
 	}
 	return nil
+}
+
+// insertEvent writes e through x (the writer or a transaction of it), with
+// At set to now when zero.
+func insertEvent(ctx context.Context, x interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, now time.Time, e catalog.Event) error {
+	if e.At.IsZero() {
+		e.At = now
+	}
+	_, err := x.ExecContext(ctx, `INSERT INTO events (at, actor, action, record_id, details)
+		VALUES (?, ?, ?, ?, ?)`, formatTime(e.At), e.Actor, e.Action, nullID(e.RecordID), e.Details)
+	return err
 }
 
 // Events returns the events of a record, oldest first.

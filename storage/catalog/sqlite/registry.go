@@ -1,0 +1,296 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"sohoa/storage/catalog"
+)
+
+var _ catalog.Registry = (*DB)(nil)
+
+// ReplaceUnits replaces every unit and merge link, and appends ev, in one
+// transaction.
+func (db *DB) ReplaceUnits(ctx context.Context, units []catalog.Unit, merges []catalog.Merge, ev catalog.Event) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM units`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM unit_merges`); err != nil {
+			return err
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO units (scheme, code, name, type, level, parent, valid_from, valid_to)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, u := range units {
+			if _, err := ins.ExecContext(ctx, string(u.Scheme), u.Code, u.Name, u.Type, string(u.Level), u.Parent, u.ValidFrom, u.ValidTo); err != nil {
+				return fmt.Errorf("unit %s %s: %w", u.Scheme, u.Code, err)
+			}
+		}
+		link, err := tx.PrepareContext(ctx, `INSERT INTO unit_merges (new_code, old_code, full) VALUES (?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer link.Close()
+		for _, m := range merges {
+			if _, err := link.ExecContext(ctx, m.New, m.Old, m.Full); err != nil {
+				return fmt.Errorf("merge %s ← %s: %w", m.New, m.Old, err)
+			}
+		}
+		return appendEvent(ctx, tx, db.now(), ev)
+	})
+	if err != nil {
+		return fmt.Errorf("replace units: %w", err)
+	}
+	return nil
+}
+
+// Units returns the units of scheme (all schemes when empty), by scheme
+// and code.
+func (db *DB) Units(ctx context.Context, scheme catalog.Scheme) ([]catalog.Unit, error) {
+	q := `SELECT scheme, code, name, type, level, parent, valid_from, valid_to FROM units`
+	var args []any
+	if scheme != "" {
+		q += ` WHERE scheme = ?`
+		args = append(args, string(scheme))
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY scheme, code`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read units: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Unit
+	for rows.Next() {
+		var u catalog.Unit
+		var s, l string
+		if err := rows.Scan(&s, &u.Code, &u.Name, &u.Type, &l, &u.Parent, &u.ValidFrom, &u.ValidTo); err != nil {
+			return nil, fmt.Errorf("read units: %w", err)
+		}
+		u.Scheme, u.Level = catalog.Scheme(s), catalog.Level(l)
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read units: %w", err)
+	}
+	return out, nil
+}
+
+// Merges returns every merge link, by new and old code.
+func (db *DB) Merges(ctx context.Context) ([]catalog.Merge, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT new_code, old_code, full FROM unit_merges ORDER BY new_code, old_code`)
+	if err != nil {
+		return nil, fmt.Errorf("read merges: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.Merge
+	for rows.Next() {
+		var m catalog.Merge
+		if err := rows.Scan(&m.New, &m.Old, &m.Full); err != nil {
+			return nil, fmt.Errorf("read merges: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read merges: %w", err)
+	}
+	return out, nil
+}
+
+// ReplaceInventory replaces each unit-year of invs with what invs say, and
+// appends ev, in one transaction.
+func (db *DB) ReplaceInventory(ctx context.Context, invs []catalog.Inventory, ev catalog.Event) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, inv := range invs {
+			for _, table := range []string{"inventory_counts", "inventory_items"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE unit = ? AND year = ?`, inv.Unit, inv.Year); err != nil {
+					return err
+				}
+			}
+			for _, c := range inv.Counts {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_counts (unit, year, doc_type, field, count)
+					VALUES (?, ?, ?, ?, ?)`, inv.Unit, inv.Year, c.DocType, c.Field, c.Count); err != nil {
+					return fmt.Errorf("inventory of %s for %d: %w", inv.Unit, inv.Year, err)
+				}
+			}
+			for _, it := range inv.Items {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO inventory_items (unit, year, line, number, issued_on, doc_type, valid_until)
+					VALUES (?, ?, ?, ?, ?, ?, ?)`, inv.Unit, inv.Year, it.Line, it.Number, it.IssuedOn, it.DocType, it.ValidUntil); err != nil {
+					return fmt.Errorf("inventory of %s for %d, line %d: %w", inv.Unit, inv.Year, it.Line, err)
+				}
+			}
+		}
+		return appendEvent(ctx, tx, db.now(), ev)
+	})
+	if err != nil {
+		return fmt.Errorf("replace inventory: %w", err)
+	}
+	return nil
+}
+
+// Inventories returns every unit's inventory for year, by unit.
+func (db *DB) Inventories(ctx context.Context, year int) ([]catalog.Inventory, error) {
+	byUnit := map[string]*catalog.Inventory{}
+	var order []string
+	get := func(unit string) *catalog.Inventory {
+		inv, ok := byUnit[unit]
+		if !ok {
+			inv = &catalog.Inventory{Unit: unit, Year: year}
+			byUnit[unit] = inv
+			order = append(order, unit)
+		}
+		return inv
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT unit, doc_type, field, count FROM inventory_counts
+		WHERE year = ? ORDER BY unit, doc_type, field`, year)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
+	for rows.Next() {
+		c := catalog.InventoryCount{Year: year}
+		if err := rows.Scan(&c.Unit, &c.DocType, &c.Field, &c.Count); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+		}
+		inv := get(c.Unit)
+		inv.Counts = append(inv.Counts, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT unit, line, number, issued_on, doc_type, valid_until FROM inventory_items
+		WHERE year = ? ORDER BY unit, line`, year)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it := catalog.InventoryItem{Year: year}
+		if err := rows.Scan(&it.Unit, &it.Line, &it.Number, &it.IssuedOn, &it.DocType, &it.ValidUntil); err != nil {
+			return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+		}
+		inv := get(it.Unit)
+		inv.Items = append(inv.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
+	sort.Strings(order)
+	out := make([]catalog.Inventory, 0, len(order))
+	for _, u := range order {
+		out = append(out, *byUnit[u])
+	}
+	return out, nil
+}
+
+// ingestScheme is the SQL for the scheme a record's unit code belongs to:
+// the catalogue in force when the record was ingested.
+var ingestScheme = fmt.Sprintf(`CASE WHEN created_at < '%s' THEN '%s' ELSE '%s' END`,
+	formatTime(catalog.Reorganised), catalog.Scheme2024, catalog.Scheme2025)
+
+// DigitizedCounts counts digitized records per unit code and ingest
+// scheme, before from and in [from, until).
+func (db *DB) DigitizedCounts(ctx context.Context, from, until time.Time) ([]catalog.DigitizedCount, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+ingestScheme+` AS scheme,
+			sum(digitized_at < ?), sum(digitized_at >= ?)
+		FROM records
+		WHERE digitized_at IS NOT NULL AND digitized_at < ?
+		GROUP BY unit, scheme ORDER BY unit, scheme`, formatTime(from), formatTime(from), formatTime(until))
+	if err != nil {
+		return nil, fmt.Errorf("count digitized records: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.DigitizedCount
+	for rows.Next() {
+		var c catalog.DigitizedCount
+		var s string
+		if err := rows.Scan(&c.Unit, &s, &c.Before, &c.In); err != nil {
+			return nil, fmt.Errorf("count digitized records: %w", err)
+		}
+		c.Scheme = catalog.Scheme(s)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count digitized records: %w", err)
+	}
+	return out, nil
+}
+
+// DigitizedRefs lists the digitized records of units digitized before
+// until, by id.
+func (db *DB) DigitizedRefs(ctx context.Context, units []string, until time.Time) ([]catalog.DigitizedRef, error) {
+	if len(units) == 0 {
+		return nil, nil
+	}
+	args := []any{formatTime(until)}
+	for _, u := range units {
+		args = append(args, u)
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT id, unit, `+ingestScheme+`, number, issued, digitized_at
+		FROM records
+		WHERE digitized_at IS NOT NULL AND digitized_at < ? AND unit IN (`+placeholders(len(units))+`)
+		ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list digitized records: %w", err)
+	}
+	defer rows.Close()
+	var out []catalog.DigitizedRef
+	for rows.Next() {
+		var r catalog.DigitizedRef
+		var s, at string
+		if err := rows.Scan(&r.RecordID, &r.Unit, &s, &r.Number, &r.IssuedOn, &at); err != nil {
+			return nil, fmt.Errorf("list digitized records: %w", err)
+		}
+		r.Scheme = catalog.Scheme(s)
+		if r.DigitizedAt, err = parseTime(at); err != nil {
+			return nil, fmt.Errorf("list digitized records: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list digitized records: %w", err)
+	}
+	return out, nil
+}
+
+// Setting returns a stored setting; ErrNotFound if never set.
+func (db *DB) Setting(ctx context.Context, name string) (string, error) {
+	var v string
+	if err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v); err != nil {
+		return "", fmt.Errorf("read setting %s: %w", name, notFound(err))
+	}
+	return v, nil
+}
+
+// SetSetting stores a setting and appends ev in one transaction.
+func (db *DB) SetSetting(ctx context.Context, name, value string, ev catalog.Event) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value); err != nil {
+			return err
+		}
+		return appendEvent(ctx, tx, db.now(), ev)
+	})
+	if err != nil {
+		return fmt.Errorf("store setting %s: %w", name, err)
+	}
+	return nil
+}
+
+// appendEvent appends ev within tx; an event without an action is none.
+func appendEvent(ctx context.Context, tx *sql.Tx, now time.Time, ev catalog.Event) error {
+	if strings.TrimSpace(ev.Action) == "" {
+		return nil
+	}
+	if err := insertEvent(ctx, tx, now, ev); err != nil {
+		return fmt.Errorf("append event %q: %w", ev.Action, err)
+	}
+	return nil
+}
