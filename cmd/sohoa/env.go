@@ -74,17 +74,14 @@ func (s *stores) Close() error { return s.catalog.Close() }
 // open opens the catalog and the object store the configuration names,
 // creating the data folder on first use.
 func (e *env) open(ctx context.Context, cfg config) (*stores, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("make data folder %s: %w", cfg.DataDir, err)
-	}
 	level := slog.LevelWarn
 	if cfg.Verbose {
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "catalog.db"))
+	db, err := openCatalogIn(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("open catalog: %w", err)
+		return nil, err
 	}
 	var objects storage.Objects
 	if cfg.UseS3 {
@@ -117,4 +114,38 @@ func (s *stores) record(ctx context.Context, id int64) (catalog.Record, error) {
 		return r, fmt.Errorf("không có hồ sơ #%d (no record %d)", id, id)
 	}
 	return r, err
+}
+
+// openCatalog opens only the catalog of the configured data folder, for
+// commands that never touch the object store.
+func (e *env) openCatalog(ctx context.Context, dataFlag string) (*sqlite.DB, error) {
+	cfg, err := loadConfig(dataFlag, false)
+	if err != nil {
+		return nil, err
+	}
+	return openCatalogIn(ctx, cfg)
+}
+
+// openCatalogIn opens the catalog of cfg's data folder, creating the
+// folder on first use.
+func openCatalogIn(ctx context.Context, cfg config) (*sqlite.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("make data folder %s: %w", cfg.DataDir, err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "catalog.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	return db, nil
+}
+
+// actorName is who a change is recorded as: the flag, else the login.
+func actorName(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "sohoa"
 }

@@ -42,6 +42,10 @@ func commands() []command {
 		{"show", "xem một hồ sơ / show one record", runShow},
 		{"search", "tìm kiếm toàn văn / full-text search (accents optional)", runSearch},
 		{"get", "lấy bản gốc hoặc bản lưu trữ PDF / write a record's original or archival PDF", runGet},
+		{"units", "danh mục đơn vị hành chính / administrative units: import, show", runUnits},
+		{"inventory", "nạp số kết quả đang lưu giữ / load the valid results units hold", runInventory},
+		{"targets", "lộ trình chỉ tiêu số hóa / the yearly target schedule: show, load", runTargets},
+		{"progress", "tiến độ số hóa theo đơn vị và cấp / progress per unit and level against the target", runProgress},
 		{"fixtures", "sinh bộ ảnh quét mẫu / generate synthetic scans with ground truth", runFixtures},
 		{"eval", "đo độ chính xác / score the pipeline against labelled scans", runEval},
 		{"version", "phiên bản / print versions", runVersion},
@@ -117,6 +121,7 @@ Ví dụ / examples:
   sohoa list --status needs_review
   sohoa search "quyet dinh dat dai"
   sohoa get 12 --archive -o 12.pdf
+  sohoa units import && sohoa inventory import ton-kho.csv && sohoa progress --behind
 
 Dữ liệu nằm trong ./sohoa-data (đổi bằng --data hoặc SOHOA_DATA). Đặt
 SOHOA_S3_ENDPOINT (và SOHOA_S3_BUCKET, SOHOA_S3_ACCESS_KEY, SOHOA_S3_SECRET_KEY)
