@@ -60,10 +60,11 @@ test: check-setup ## run every test (real Tesseract, real MinIO, real SQLite)
 test-short: ## the fast tests only (no OCR end to end)
 	go test -short ./...
 
-demo: build ## generate scans, ingest them for a real commune, list and search
-	@name=$$(grep -A1 '"level3_id": "$(DEMO_UNIT)"' ../shared/data/dvhc-2024.json 2>/dev/null | sed -n 's/.*"name": "\(.*\)".*/\1/p'); \
-		echo "==> đơn vị / unit $(DEMO_UNIT) $${name:-}"
+demo: build ## generate scans, ingest them for a real commune, list, search, and show its progress
 	rm -rf $(DEMO)
+	@echo "==> sohoa units import (danh mục đơn vị thật / the real unit catalogues)"
+	$(BIN) units import --data $(DEMO)/data
+	$(BIN) units show --data $(DEMO)/data $(DEMO_UNIT)
 	$(BIN) fixtures --out $(DEMO)/scans --n 6 --seed 20251122
 	@echo "==> sohoa ingest (bản gốc vào $(DEMO)/data/objects, danh mục $(DEMO)/data/catalog.db)"
 	$(BIN) ingest --data $(DEMO)/data --unit $(DEMO_UNIT) --clerk demo $$(find $(DEMO)/scans -name "scan-*" ! -name "*.json" ! -name "*.txt" | sort)
@@ -74,6 +75,11 @@ demo: build ## generate scans, ingest them for a real commune, list and search
 	@echo; echo "==> sohoa get 1 --archive  →  pdftotext"
 	$(BIN) get --data $(DEMO)/data 1 --archive -o $(DEMO)/1.pdf
 	pdftotext -l 1 $(DEMO)/1.pdf - | head -12
+	@echo; echo "==> sohoa inventory import (ví dụ: xã giữ 40 kết quả còn hiệu lực / example: the commune holds 40 valid results)"
+	printf 'unit,year,count\n$(DEMO_UNIT),%s,40\n' "$$(date +%Y)" > $(DEMO)/ton-kho.csv
+	$(BIN) inventory import --data $(DEMO)/data $(DEMO)/ton-kho.csv
+	@echo; echo "==> sohoa progress --unit $(DEMO_UNIT)"
+	$(BIN) progress --data $(DEMO)/data --unit $(DEMO_UNIT)
 
 eval: build ## score the pipeline on a freshly generated degraded set (EVAL_SEED, EVAL_N)
 	rm -rf out/eval && mkdir -p out
