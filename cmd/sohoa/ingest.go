@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"time"
 
 	"golang.org/x/term"
 
@@ -53,6 +54,9 @@ Interrupted? Run the same command again to resume.`)
 		return err
 	}
 	defer st.Close()
+	if err := checkUnitInForce(ctx, st.catalog, *unit, time.Now()); err != nil {
+		return err
+	}
 
 	out := newOutput(e, *asJSON)
 	p, err := st.pipeline(*workers, *clerk, out)

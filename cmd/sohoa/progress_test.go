@@ -40,6 +40,12 @@ func TestProgressFromTheCommandLine(t *testing.T) {
 		}
 	}
 
+	// With the catalogues loaded, ingest refuses a code not in force
+	// today (21175 merged into 21181 on 1 July 2025) before reading a file.
+	if _, errs, code := sohoa(t, "ingest", "--unit", "21175", "--data", data, filepath.Join(dir, "none.pdf")); code != exitUsage || !strings.Contains(errs, "21175") {
+		t.Errorf("ingest --unit 21175: code %d, %s; want a usage error naming the unit", code, errs)
+	}
+
 	year := time.Now().UTC().Year()
 	db, err := sqlite.Open(context.Background(), filepath.Join(data, "catalog.db"))
 	if err != nil {

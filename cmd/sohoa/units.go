@@ -239,3 +239,25 @@ func unitsOrHint(ctx context.Context, db *sqlite.DB) ([]catalog.Unit, error) {
 	}
 	return all, nil
 }
+
+// checkUnitInForce refuses a unit code that is not in the catalogue in
+// force on day, once the catalogues are loaded: records are counted
+// toward the unit their code names on the day they are ingested, and a
+// mistyped or old code would count nowhere. Without loaded catalogues any
+// well-formed code is accepted.
+func checkUnitInForce(ctx context.Context, db *sqlite.DB, code string, day time.Time) error {
+	if code == "" {
+		return nil
+	}
+	scheme := catalog.SchemeOn(day.UTC())
+	units, err := db.Units(ctx, scheme)
+	if err != nil || len(units) == 0 {
+		return err
+	}
+	for _, u := range units {
+		if u.Code == code {
+			return nil
+		}
+	}
+	return usagef("đơn vị %s không có trong danh mục đang hiệu lực (%s); xem sohoa units show %s (unit %s is not in force today)", code, scheme, code, code)
+}
