@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -44,4 +45,27 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// subcommand is one verb of a command with verbs ("units import").
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, e *env, args []string) error
+}
+
+// dispatch runs the verb args[0] names, or prints help (no verb, -h,
+// --help) and returns nil, or refuses an unknown verb.
+func dispatch(ctx context.Context, e *env, command, help string, args []string, verbs ...subcommand) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(e.stdout, help)
+		return nil
+	}
+	var names []string
+	for _, v := range verbs {
+		if v.name == args[0] {
+			return v.run(ctx, e, args[1:])
+		}
+		names = append(names, v.name)
+	}
+	return usagef("không có lệnh %s %q (use %s)", command, args[0], strings.Join(names, " or "))
 }

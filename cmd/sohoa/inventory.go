@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -14,18 +13,12 @@ import (
 )
 
 func runInventory(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, `Cách dùng / usage: sohoa inventory import [--year Y] TỆP.csv
+	return dispatch(ctx, e, "inventory", `Cách dùng / usage: sohoa inventory import [--year Y] TỆP.csv
 
   import   nạp số kết quả TTHC còn hiệu lực đang lưu giữ (mẫu số của tỷ lệ số hóa)
            load the valid results each unit holds (the denominator of progress)
-`)
-		return nil
-	}
-	if args[0] != "import" {
-		return usagef("không có lệnh inventory %q (use import)", args[0])
-	}
-	return runInventoryImport(ctx, e, args[1:])
+`, args,
+		subcommand{"import", runInventoryImport})
 }
 
 func runInventoryImport(ctx context.Context, e *env, args []string) error {
@@ -98,10 +91,6 @@ reported by line; if any row is bad, nothing is imported.`)
 		},
 	}
 	invs, err := unitprogress.ParseInventory(f, *year, check)
-	var bad *unitprogress.InvalidFile
-	if errors.As(err, &bad) {
-		return fmt.Errorf("%s: %w", pos[0], err)
-	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}

@@ -33,8 +33,7 @@ func loadSchedule(ctx context.Context, db *sqlite.DB) (unitprogress.Schedule, bo
 }
 
 func runTargets(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, `Cách dùng / usage: sohoa targets show [--year Y] [--json] | load TỆP.json
+	return dispatch(ctx, e, "targets", `Cách dùng / usage: sohoa targets show [--json] | load TỆP.json
 
   show   xem lộ trình chỉ tiêu đang dùng và chỉ tiêu từng cấp theo năm
          show the target schedule in use and each level's target per year
@@ -42,16 +41,8 @@ func runTargets(ctx context.Context, e *env, args []string) error {
          {"name": "…", "base_year": 2022,
           "base": {"province": 30, "district": 20, "commune": 15},
           "step": 20, "cap": 100}
-`)
-		return nil
-	}
-	switch args[0] {
-	case "show":
-		return runTargetsShow(ctx, e, args[1:])
-	case "load":
-		return runTargetsLoad(ctx, e, args[1:])
-	}
-	return usagef("không có lệnh targets %q (use show or load)", args[0])
+`, args,
+		subcommand{"show", runTargetsShow}, subcommand{"load", runTargetsLoad})
 }
 
 func runTargetsShow(ctx context.Context, e *env, args []string) error {

@@ -13,8 +13,7 @@ import (
 )
 
 func runUnits(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(e.stdout, `Cách dùng / usage: sohoa units import | show MÃ [--on NGÀY]
+	return dispatch(ctx, e, "units", `Cách dùng / usage: sohoa units import | show MÃ [--on NGÀY]
 
   import   nạp danh mục đơn vị hành chính thật: 3 cấp (đến 30/6/2025) và 2 cấp
            (từ 1/7/2025), cùng danh sách sáp nhập
@@ -22,16 +21,8 @@ func runUnits(ctx context.Context, e *env, args []string) error {
            1 July 2025, and the merge list linking them
   show     xem một đơn vị, các cấp trên, và đơn vị trước/sau sắp xếp
            show a unit, its parents, and its predecessors or successors
-`)
-		return nil
-	}
-	switch args[0] {
-	case "import":
-		return runUnitsImport(ctx, e, args[1:])
-	case "show":
-		return runUnitsShow(ctx, e, args[1:])
-	}
-	return usagef("không có lệnh units %q (use import or show)", args[0])
+`, args,
+		subcommand{"import", runUnitsImport}, subcommand{"show", runUnitsShow})
 }
 
 func runUnitsImport(ctx context.Context, e *env, args []string) error {
