@@ -61,22 +61,14 @@ func (db *DB) Units(ctx context.Context, scheme catalog.Scheme) ([]catalog.Unit,
 		q += ` WHERE scheme = ?`
 		args = append(args, string(scheme))
 	}
-	rows, err := db.read.QueryContext(ctx, q+` ORDER BY scheme, code`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read units: %w", err)
-	}
-	defer rows.Close()
-	var out []catalog.Unit
-	for rows.Next() {
+	out, err := readAll(ctx, db, q+` ORDER BY scheme, code`, args, func(rows *sql.Rows) (catalog.Unit, error) {
 		var u catalog.Unit
 		var s, l string
-		if err := rows.Scan(&s, &u.Code, &u.Name, &u.Type, &l, &u.Parent, &u.ValidFrom, &u.ValidTo); err != nil {
-			return nil, fmt.Errorf("read units: %w", err)
-		}
+		err := rows.Scan(&s, &u.Code, &u.Name, &u.Type, &l, &u.Parent, &u.ValidFrom, &u.ValidTo)
 		u.Scheme, u.Level = catalog.Scheme(s), catalog.Level(l)
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
+		return u, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read units: %w", err)
 	}
 	return out, nil
@@ -84,20 +76,13 @@ func (db *DB) Units(ctx context.Context, scheme catalog.Scheme) ([]catalog.Unit,
 
 // Merges returns every merge link, by new and old code.
 func (db *DB) Merges(ctx context.Context) ([]catalog.Merge, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT new_code, old_code, full FROM unit_merges ORDER BY new_code, old_code`)
+	out, err := readAll(ctx, db, `SELECT new_code, old_code, full FROM unit_merges ORDER BY new_code, old_code`, nil,
+		func(rows *sql.Rows) (catalog.Merge, error) {
+			var m catalog.Merge
+			err := rows.Scan(&m.New, &m.Old, &m.Full)
+			return m, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("read merges: %w", err)
-	}
-	defer rows.Close()
-	var out []catalog.Merge
-	for rows.Next() {
-		var m catalog.Merge
-		if err := rows.Scan(&m.New, &m.Old, &m.Full); err != nil {
-			return nil, fmt.Errorf("read merges: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read merges: %w", err)
 	}
 	return out, nil
@@ -136,57 +121,46 @@ func (db *DB) ReplaceInventory(ctx context.Context, invs []catalog.Inventory, ev
 
 // Inventories returns every unit's inventory for year, by unit.
 func (db *DB) Inventories(ctx context.Context, year int) ([]catalog.Inventory, error) {
+	counts, err := readAll(ctx, db, `SELECT unit, doc_type, field, count FROM inventory_counts
+		WHERE year = ? ORDER BY unit, doc_type, field`, []any{year}, func(rows *sql.Rows) (catalog.InventoryCount, error) {
+		c := catalog.InventoryCount{Year: year}
+		err := rows.Scan(&c.Unit, &c.DocType, &c.Field, &c.Count)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
+	items, err := readAll(ctx, db, `SELECT unit, line, number, issued_on, doc_type, valid_until FROM inventory_items
+		WHERE year = ? ORDER BY unit, line`, []any{year}, func(rows *sql.Rows) (catalog.InventoryItem, error) {
+		it := catalog.InventoryItem{Year: year}
+		err := rows.Scan(&it.Unit, &it.Line, &it.Number, &it.IssuedOn, &it.DocType, &it.ValidUntil)
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	}
 	byUnit := map[string]*catalog.Inventory{}
-	var order []string
 	get := func(unit string) *catalog.Inventory {
 		inv, ok := byUnit[unit]
 		if !ok {
 			inv = &catalog.Inventory{Unit: unit, Year: year}
 			byUnit[unit] = inv
-			order = append(order, unit)
 		}
 		return inv
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, doc_type, field, count FROM inventory_counts
-		WHERE year = ? ORDER BY unit, doc_type, field`, year)
-	if err != nil {
-		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
-	}
-	for rows.Next() {
-		c := catalog.InventoryCount{Year: year}
-		if err := rows.Scan(&c.Unit, &c.DocType, &c.Field, &c.Count); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("read inventory for %d: %w", year, err)
-		}
+	for _, c := range counts {
 		inv := get(c.Unit)
 		inv.Counts = append(inv.Counts, c)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
-	}
-	rows, err = db.read.QueryContext(ctx, `SELECT unit, line, number, issued_on, doc_type, valid_until FROM inventory_items
-		WHERE year = ? ORDER BY unit, line`, year)
-	if err != nil {
-		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		it := catalog.InventoryItem{Year: year}
-		if err := rows.Scan(&it.Unit, &it.Line, &it.Number, &it.IssuedOn, &it.DocType, &it.ValidUntil); err != nil {
-			return nil, fmt.Errorf("read inventory for %d: %w", year, err)
-		}
+	for _, it := range items {
 		inv := get(it.Unit)
 		inv.Items = append(inv.Items, it)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read inventory for %d: %w", year, err)
+	out := make([]catalog.Inventory, 0, len(byUnit))
+	for _, inv := range byUnit {
+		out = append(out, *inv)
 	}
-	sort.Strings(order)
-	out := make([]catalog.Inventory, 0, len(order))
-	for _, u := range order {
-		out = append(out, *byUnit[u])
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Unit < out[j].Unit })
 	return out, nil
 }
 
@@ -198,26 +172,19 @@ var ingestScheme = fmt.Sprintf(`CASE WHEN created_at < '%s' THEN '%s' ELSE '%s' 
 // DigitizedCounts counts digitized records per unit code and ingest
 // scheme, before from and in [from, until).
 func (db *DB) DigitizedCounts(ctx context.Context, from, until time.Time) ([]catalog.DigitizedCount, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT unit, `+ingestScheme+` AS scheme,
+	out, err := readAll(ctx, db, `SELECT unit, `+ingestScheme+` AS scheme,
 			sum(digitized_at < ?), sum(digitized_at >= ?)
 		FROM records
 		WHERE digitized_at IS NOT NULL AND digitized_at < ?
-		GROUP BY unit, scheme ORDER BY unit, scheme`, formatTime(from), formatTime(from), formatTime(until))
+		GROUP BY unit, scheme ORDER BY unit, scheme`, []any{formatTime(from), formatTime(from), formatTime(until)},
+		func(rows *sql.Rows) (catalog.DigitizedCount, error) {
+			var c catalog.DigitizedCount
+			var s string
+			err := rows.Scan(&c.Unit, &s, &c.Before, &c.In)
+			c.Scheme = catalog.Scheme(s)
+			return c, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("count digitized records: %w", err)
-	}
-	defer rows.Close()
-	var out []catalog.DigitizedCount
-	for rows.Next() {
-		var c catalog.DigitizedCount
-		var s string
-		if err := rows.Scan(&c.Unit, &s, &c.Before, &c.In); err != nil {
-			return nil, fmt.Errorf("count digitized records: %w", err)
-		}
-		c.Scheme = catalog.Scheme(s)
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("count digitized records: %w", err)
 	}
 	return out, nil
@@ -233,28 +200,21 @@ func (db *DB) DigitizedRefs(ctx context.Context, units []string, until time.Time
 	for _, u := range units {
 		args = append(args, u)
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT id, unit, `+ingestScheme+`, number, issued, digitized_at
+	out, err := readAll(ctx, db, `SELECT id, unit, `+ingestScheme+`, number, issued, digitized_at
 		FROM records
 		WHERE digitized_at IS NOT NULL AND digitized_at < ? AND unit IN (`+placeholders(len(units))+`)
-		ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list digitized records: %w", err)
-	}
-	defer rows.Close()
-	var out []catalog.DigitizedRef
-	for rows.Next() {
+		ORDER BY id`, args, func(rows *sql.Rows) (catalog.DigitizedRef, error) {
 		var r catalog.DigitizedRef
 		var s, at string
 		if err := rows.Scan(&r.RecordID, &r.Unit, &s, &r.Number, &r.IssuedOn, &at); err != nil {
-			return nil, fmt.Errorf("list digitized records: %w", err)
+			return r, err
 		}
 		r.Scheme = catalog.Scheme(s)
-		if r.DigitizedAt, err = parseTime(at); err != nil {
-			return nil, fmt.Errorf("list digitized records: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+		var err error
+		r.DigitizedAt, err = parseTime(at)
+		return r, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list digitized records: %w", err)
 	}
 	return out, nil
