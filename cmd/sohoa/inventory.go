@@ -60,19 +60,22 @@ reported by line; if any row is bad, nothing is imported.`)
 	if err != nil {
 		return err
 	}
-	known := map[catalog.Scheme]map[string]bool{}
+	known := map[catalog.Scheme]map[string]catalog.Unit{}
 	for _, u := range units {
 		if known[u.Scheme] == nil {
-			known[u.Scheme] = map[string]bool{}
+			known[u.Scheme] = map[string]catalog.Unit{}
 		}
-		known[u.Scheme][u.Code] = true
+		known[u.Scheme][u.Code] = u
 	}
 	check := unitprogress.InventoryCheck{
 		Unit: func(code string, y int) error {
 			// A year's holdings belong to the units in force at its end;
 			// 2025's districts ended on 30 June but still held a half year.
 			s := catalog.SchemeOn(time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC))
-			if known[s][code] || (y == catalog.Reorganised.Year() && known[catalog.Scheme2024][code] && len(code) == 3) {
+			if _, ok := known[s][code]; ok {
+				return nil
+			}
+			if old, ok := known[catalog.Scheme2024][code]; ok && y == catalog.Reorganised.Year() && old.Level == catalog.LevelDistrict {
 				return nil
 			}
 			return fmt.Errorf("đơn vị %s không có trong danh mục năm %d (unit %s is not in force in %d)", code, y, code, y)
