@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -12,25 +11,7 @@ import (
 
 	"sohoa/storage/catalog"
 	unitprogress "sohoa/storage/catalog/progress"
-	"sohoa/storage/catalog/sqlite"
 )
-
-// scheduleSetting is the catalog setting holding the target schedule.
-const scheduleSetting = "targets"
-
-// loadSchedule returns the schedule loaded with `targets load`, else the
-// national one.
-func loadSchedule(ctx context.Context, db *sqlite.DB) (unitprogress.Schedule, bool, error) {
-	v, err := db.Setting(ctx, scheduleSetting)
-	if errors.Is(err, catalog.ErrNotFound) {
-		return unitprogress.National(), false, nil
-	}
-	if err != nil {
-		return unitprogress.Schedule{}, false, err
-	}
-	s, err := unitprogress.ParseSchedule([]byte(v))
-	return s, true, err
-}
 
 func runTargets(ctx context.Context, e *env, args []string) error {
 	return dispatch(ctx, e, "targets", `Cách dùng / usage: sohoa targets show [--json] | load TỆP.json
@@ -60,7 +41,7 @@ Show the digitization target schedule and each level's target by year.`)
 		return err
 	}
 	defer db.Close()
-	s, loaded, err := loadSchedule(ctx, db)
+	s, loaded, err := unitprogress.LoadSchedule(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -137,7 +118,7 @@ Load a schedule of your own (replaces the national one). A JSON file:
 		return err
 	}
 	defer db.Close()
-	if err := db.SetSetting(ctx, scheduleSetting, string(b), catalog.Event{Actor: actorName(*actor), Action: "targets_load", Details: string(b)}); err != nil {
+	if err := db.SetSetting(ctx, unitprogress.ScheduleSetting, string(b), catalog.Event{Actor: actorName(*actor), Action: "targets_load", Details: string(b)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Đã nạp lộ trình / schedule loaded: %s (năm gốc %d, +%g điểm/năm, trần %g%%)\n", s.Name, s.BaseYear, s.Step, s.Cap)
@@ -203,11 +184,7 @@ Ví dụ / examples:
 	if *year > now.Year() {
 		return usagef("năm %d chưa đến (year %d has not begun)", *year, *year)
 	}
-	end := time.Date(*year, 12, 31, 0, 0, 0, 0, time.UTC)
-	day := end
-	if *year == now.Year() {
-		day = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	}
+	day := unitprogress.DefaultAsOf(*year, now)
 	if *asOf != "" {
 		d, err := time.Parse(time.DateOnly, *asOf)
 		if err != nil {
@@ -224,7 +201,7 @@ Ví dụ / examples:
 		return err
 	}
 	defer db.Close()
-	rep, err := buildProgress(ctx, db, *year, day)
+	rep, err := unitprogress.Build(ctx, db, *year, day)
 	if err != nil {
 		return err
 	}
@@ -232,7 +209,7 @@ Ví dụ / examples:
 	if *missing {
 		return printMissing(e, rep, *unitFlag)
 	}
-	rows := filterRows(rep.Rows, *unitFlag, level, *behind)
+	rows := unitprogress.Filter(rep.Rows, *unitFlag, level, *behind)
 	if *unitFlag != "" && len(rows) == 0 && !*behind {
 		return fmt.Errorf("không có đơn vị %s trong danh mục năm %d (no unit %s in force in %d)", *unitFlag, *year, *unitFlag, *year)
 	}
@@ -286,113 +263,6 @@ Ví dụ / examples:
 		fmt.Fprintln(w)
 	}
 	return nil
-}
-
-// buildProgress computes the report of year as of day: the units in force
-// that year and, for 2025, the district rows up to 30 June.
-func buildProgress(ctx context.Context, db *sqlite.DB, year int, day time.Time) (unitprogress.Report, error) {
-	units, err := unitsOrHint(ctx, db)
-	if err != nil {
-		return unitprogress.Report{}, err
-	}
-	merges, err := db.Merges(ctx)
-	if err != nil {
-		return unitprogress.Report{}, err
-	}
-	sched, _, err := loadSchedule(ctx, db)
-	if err != nil {
-		return unitprogress.Report{}, err
-	}
-	invs, err := db.Inventories(ctx, year)
-	if err != nil {
-		return unitprogress.Report{}, err
-	}
-	compute := func(scheme catalog.Scheme, day time.Time) (unitprogress.Report, error) {
-		from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
-		until := day.AddDate(0, 0, 1)
-		counts, err := db.DigitizedCounts(ctx, from, until)
-		if err != nil {
-			return unitprogress.Report{}, err
-		}
-		// Records matched against registers: those of the itemized units
-		// and of the old units merged into them.
-		var codes []string
-		itemized := map[string]bool{}
-		for _, inv := range invs {
-			if inv.Itemized() {
-				itemized[inv.Unit] = true
-				codes = append(codes, inv.Unit)
-			}
-		}
-		for _, m := range merges {
-			if scheme == catalog.Scheme2025 && itemized[m.New] {
-				codes = append(codes, m.Old)
-			}
-		}
-		refs, err := db.DigitizedRefs(ctx, codes, until)
-		if err != nil {
-			return unitprogress.Report{}, err
-		}
-		return unitprogress.Compute(unitprogress.Input{Year: year, AsOf: day, Scheme: scheme, Units: units, Merges: merges,
-			Inventories: invs, Counts: counts, Refs: refs, Schedule: sched}), nil
-	}
-	scheme := catalog.SchemeOn(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
-	rep, err := compute(scheme, day)
-	if err != nil {
-		return rep, err
-	}
-	if scheme == catalog.Scheme2025 && year == catalog.Reorganised.Year() {
-		// The districts' series end the day before the reorganisation.
-		last := catalog.Reorganised.AddDate(0, 0, -1)
-		old, err := compute(catalog.Scheme2024, minDay(day, last))
-		if err != nil {
-			return rep, err
-		}
-		for _, r := range old.Rows {
-			if r.Level == catalog.LevelDistrict {
-				rep.Rows = append(rep.Rows, r)
-			}
-		}
-	}
-	return rep, nil
-}
-
-func minDay(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-// filterRows keeps the rows of unit and the units under it, of level, and
-// behind target, as asked.
-func filterRows(rows []unitprogress.Row, unit string, level catalog.Level, behind bool) []unitprogress.Row {
-	parent := map[string]string{}
-	for _, r := range rows {
-		parent[r.Unit] = r.Parent
-	}
-	under := func(code string) bool {
-		for c := code; c != ""; c = parent[c] {
-			if c == unit {
-				return true
-			}
-		}
-		return false
-	}
-	var out []unitprogress.Row
-	for _, r := range rows {
-		if unit != "" && !under(r.Unit) {
-			continue
-		}
-		if level != "" && r.Level != level {
-			continue
-		}
-		if behind && r.Status != unitprogress.StatusBehind {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 func printMissing(e *env, rep unitprogress.Report, unit string) error {

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/dvhc"
+	unitprogress "sohoa/storage/catalog/progress"
 	"sohoa/storage/catalog/sqlite"
 )
 
@@ -226,7 +226,7 @@ func unitsOrHint(ctx context.Context, db *sqlite.DB) ([]catalog.Unit, error) {
 		return nil, err
 	}
 	if len(all) == 0 {
-		return nil, errors.New("chưa nạp danh mục đơn vị: chạy `sohoa units import` (no units loaded: run `sohoa units import`)")
+		return nil, unitprogress.ErrNoUnits
 	}
 	return all, nil
 }
