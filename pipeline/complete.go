@@ -111,13 +111,17 @@ func (p *Pipeline) finish(ctx context.Context, d *document) error {
 	res := p.cfg.Classifier.Classify(strings.Join(parts, "\n\f"), fields)
 	d.rec.DocType = catalog.Field{Value: res.DocType, Confidence: res.TypeConfidence}
 	d.rec.Field = catalog.Field{Value: res.Field, Confidence: res.FieldConfidence}
-	d.rec.Number = catalog.Field(fields.Number)
+	number, why := classify.ReconcileNumber(res, fields.Number, p.cfg.Threshold)
+	if why != "" {
+		res.Reasons = append(res.Reasons, why)
+	}
+	d.rec.Number = catalog.Field(number)
 	d.rec.Issued = catalog.Field(fields.Issued)
 	d.rec.Issuer = catalog.Field(fields.Issuer)
 	d.rec.Subject = catalog.Field(fields.Subject)
 	p.event(ctx, "classify", d.rec.ID, map[string]any{
 		"doc_type": res.DocType, "type_confidence": res.TypeConfidence, "field": res.Field,
-		"number": fields.Number.Value, "issued_on": fields.Issued.Value, "reasons": res.Reasons,
+		"number": number.Value, "issued_on": fields.Issued.Value, "reasons": res.Reasons,
 	})
 
 	key, err := p.buildArchive(ctx, d, pgs)
