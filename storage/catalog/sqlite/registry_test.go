@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -143,5 +144,69 @@ func TestUnitsAndSettings(t *testing.T) {
 	}
 	if v, err := db.Setting(ctx, "targets"); v != `{"a":2}` || err != nil {
 		t.Errorf("Setting = %q, %v", v, err)
+	}
+}
+
+// TestDigitizedCountsSplitsSchemesAndPeriods puts records on every edge
+// DigitizedCounts cuts at: ingested the last instant before the
+// reorganisation and the first one of it, digitized at from and at until.
+func TestDigitizedCountsSplitsSchemesAndPeriods(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	b := mustBatch(t, db, "k")
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	add := func(source, unit, created, digitized string, status catalog.Status) {
+		t.Helper()
+		db.now = func() time.Time { return at(created) }
+		r := mustRecord(t, db, catalog.Record{BatchID: b.ID, Unit: unit, Source: source}, false)
+		db.now = func() time.Time { return at(digitized) }
+		r.Status = status
+		if err := db.UpdateRecord(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("a", "21181", "2024-12-31T23:59:59Z", "2024-12-31T23:59:59Z", catalog.StatusDigitized)
+	add("b", "21181", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z", catalog.StatusDigitized)
+	add("c", "21181", "2025-06-30T23:59:59.999999999Z", "2025-07-02T08:00:00Z", catalog.StatusDigitized)
+	add("d", "21181", "2025-07-01T00:00:00Z", "2025-07-01T00:00:00Z", catalog.StatusDigitized)
+	add("e", "21181", "2025-12-31T23:59:59.999999999Z", "2025-12-31T23:59:59.999999999Z", catalog.StatusDigitized)
+	add("f", "21181", "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", catalog.StatusDigitized)
+	add("g", "21184", "2025-08-01T00:00:00Z", "2025-08-01T00:00:00Z", catalog.StatusDigitized)
+	add("h", "21184", "2025-08-01T00:00:00Z", "2025-08-01T00:00:00Z", catalog.StatusFailed)
+	add("i", "00001", "2023-05-05T00:00:00Z", "2023-05-06T00:00:00Z", catalog.StatusDigitized)
+
+	until := at("2026-01-01T00:00:00Z")
+	for _, tc := range []struct {
+		from string
+		want []catalog.DigitizedCount
+	}{
+		{"2025-01-01T00:00:00Z", []catalog.DigitizedCount{
+			{Unit: "00001", Scheme: catalog.Scheme2024, Before: 1},
+			{Unit: "21181", Scheme: catalog.Scheme2024, Before: 1, In: 2},
+			{Unit: "21181", Scheme: catalog.Scheme2025, In: 2},
+			{Unit: "21184", Scheme: catalog.Scheme2025, In: 1},
+		}},
+		{"2025-09-01T00:00:00Z", []catalog.DigitizedCount{
+			{Unit: "00001", Scheme: catalog.Scheme2024, Before: 1},
+			{Unit: "21181", Scheme: catalog.Scheme2024, Before: 3},
+			{Unit: "21181", Scheme: catalog.Scheme2025, Before: 1, In: 1},
+			{Unit: "21184", Scheme: catalog.Scheme2025, Before: 1},
+		}},
+	} {
+		t.Run(tc.from, func(t *testing.T) {
+			got, err := db.DigitizedCounts(ctx, at(tc.from), until)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("DigitizedCounts(%s, %s) =\n%+v\nwant\n%+v", tc.from, until.Format(time.RFC3339), got, tc.want)
+			}
+		})
 	}
 }

@@ -58,7 +58,11 @@ CREATE TABLE settings (
 -- not): progress counts records digitized by a date.
 ALTER TABLE records ADD COLUMN digitized_at TEXT;
 UPDATE records SET digitized_at = updated_at WHERE status = 'digitized';
-CREATE INDEX records_digitized ON records (unit, digitized_at) WHERE digitized_at IS NOT NULL;
+-- Progress counts per unit from this index alone: with created_at in it
+-- (which says the catalogue a record's unit code belongs to) the table is
+-- never read, over a million records the difference between seconds and a
+-- fraction of one.
+CREATE INDEX records_digitized ON records (unit, digitized_at, created_at) WHERE digitized_at IS NOT NULL;
 
 CREATE TRIGGER records_digitized_insert AFTER INSERT ON records
 WHEN NEW.status = 'digitized'
