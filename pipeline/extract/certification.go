@@ -11,8 +11,9 @@ type certification struct {
 	number, book, issued Value
 }
 
-// certNumberRe reads "Số chứng thực: 2413, quyển số: 03/2017-SCT/BS".
-var certNumberRe = regexp.MustCompile(`so chung thuc\s*[:;.]?\s*([0-9oil|]{1,7})\s*[,;.]?\s*(?:quyen so\s*[:;.]?\s*(\S+))?`)
+// certNumberRe reads "Số chứng thực: 2413, quyển số: 03/2017-SCT/BS", with
+// "Số" as OCR may read it under the seal ("S0").
+var certNumberRe = regexp.MustCompile(`s[o0] chung thuc\s*[:;.]?\s*([0-9oil|]{1,7})\s*[,;.]?\s*(?:quyen so\s*[:;.]?\s*(\S+))?`)
 
 // findCertification reads the certification block a certified copy
 // carries ("CHỨNG THỰC BẢN SAO ĐÚNG VỚI BẢN CHÍNH", its number and
@@ -50,7 +51,10 @@ func findCertification(lines []line) (certification, bool) {
 			break
 		}
 	}
-	return c, c.number.Value != ""
+	// The stamp alone makes the document a certified copy: its fields
+	// are the certification's even when OCR lost its number or date
+	// (left empty for a person to fill), never the copied document's.
+	return c, true
 }
 
 const certMark = "chung thuc ban sao dung voi ban chinh"
