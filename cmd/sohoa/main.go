@@ -46,6 +46,7 @@ func commands() []command {
 		{"inventory", "nạp số kết quả đang lưu giữ / load the valid results units hold", runInventory},
 		{"targets", "lộ trình chỉ tiêu số hóa / the yearly target schedule: show, load", runTargets},
 		{"progress", "tiến độ số hóa theo đơn vị và cấp / progress per unit and level against the target", runProgress},
+		{"serve", "trang theo dõi cho CNTT / the IT dashboard: progress, search, pipeline health, /metrics", runServe},
 		{"fixtures", "sinh bộ ảnh quét mẫu / generate synthetic scans with ground truth", runFixtures},
 		{"eval", "đo độ chính xác / score the pipeline against labelled scans", runEval},
 		{"version", "phiên bản / print versions", runVersion},

@@ -1,0 +1,118 @@
+// Package dashboard serves the IT dashboard of `sohoa serve`: a page in
+// Vietnamese (English beside the labels) with each level's progress
+// against its target, the units sorted by how far they are behind, a
+// chart of one unit's years, and the pipeline's health; the JSON behind it
+// under /api/; and /metrics for Prometheus.
+//
+// Every figure comes from progress.Build and progress.Filter, the same as
+// `sohoa progress`, so the page and the command line never disagree.
+package dashboard
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sohoa/storage/catalog"
+)
+
+// Source is what the dashboard reads: the unit registry with its
+// inventories and digitized counts, the job queue's length, what the
+// pipeline finished, and the records that need a person.
+type Source interface {
+	catalog.Registry
+	catalog.Throughput
+	// Pending counts the jobs queued or running.
+	Pending(ctx context.Context) (int, error)
+	// List returns the records matching f, oldest first.
+	List(ctx context.Context, f catalog.Filter) ([]catalog.Record, error)
+}
+
+// Config is what New needs.
+type Config struct {
+	Source Source
+	// StatusCounts counts the records by status (statuses with none may
+	// be absent).
+	StatusCounts func(ctx context.Context) (map[catalog.Status]int, error)
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Validate reports what is missing from c.
+func (c Config) Validate() error {
+	switch {
+	case c.Source == nil:
+		return errors.New("dashboard: Source is nil")
+	case c.StatusCounts == nil:
+		return errors.New("dashboard: StatusCounts is nil")
+	}
+	return nil
+}
+
+//go:embed assets
+var assets embed.FS
+
+// Dashboard is the HTTP handler of the dashboard.
+type Dashboard struct {
+	src    Source
+	counts func(ctx context.Context) (map[catalog.Status]int, error)
+	now    func() time.Time
+	log    *slog.Logger
+	page   *template.Template
+	mux    *http.ServeMux
+}
+
+// New makes the dashboard's handler.
+func New(cfg Config) (*Dashboard, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	d := &Dashboard{src: cfg.Source, counts: cfg.StatusCounts, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	d.log = d.log.With("component", "dashboard")
+	page, err := template.New("page.html").Funcs(pageFuncs).ParseFS(assets, "assets/page.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse page template: %w", err)
+	}
+	d.page = page
+	static, err := fs.Sub(assets, "assets/static")
+	if err != nil {
+		return nil, fmt.Errorf("open embedded assets: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newCollector(d), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	d.mux.HandleFunc("GET /{$}", d.servePage)
+	d.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	d.mux.HandleFunc("GET /api/progress", d.serveProgress)
+	d.mux.HandleFunc("GET /api/units", d.serveUnits)
+	d.mux.HandleFunc("GET /api/health", d.serveHealth)
+	d.mux.HandleFunc("GET /api/history", d.serveHistory)
+	d.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:      slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
+		ErrorHandling: promhttp.ContinueOnError,
+	}))
+	return d, nil
+}
+
+// ServeHTTP routes a request; a path the dashboard does not have is 404.
+func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mux.ServeHTTP(w, r)
+}

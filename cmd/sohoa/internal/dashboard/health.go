@@ -1,0 +1,81 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"sohoa/storage/catalog"
+)
+
+// attentionShown bounds the records listed per status needing a person.
+const attentionShown = 10
+
+// Health is the state of the pipeline.
+type Health struct {
+	At time.Time `json:"at"`
+	// Queue counts the jobs queued or running.
+	Queue int `json:"queue"`
+	// Hours are the 24 clock hours up to now, oldest first, each with the
+	// pages and records finished in it (zero when none).
+	Hours          []catalog.HourPages `json:"hours"`
+	PagesLast24h   int                 `json:"pages_last_24h"`
+	RecordsLast24h int                 `json:"records_last_24h"`
+	// Failed and NeedsReview count the records needing attention.
+	Failed      int `json:"failed"`
+	NeedsReview int `json:"needs_review"`
+	// Attention lists the oldest of them, up to ten of each status.
+	Attention []Attention `json:"attention"`
+}
+
+// Attention is a record a person must look at.
+type Attention struct {
+	ID      int64          `json:"id"`
+	Unit    string         `json:"unit"`
+	Source  string         `json:"source"`
+	Status  catalog.Status `json:"status"`
+	Error   string         `json:"error"`
+	Updated time.Time      `json:"updated_at"`
+}
+
+// health reads the queue, the last 24 hours' work and the records that
+// need a person.
+func (d *Dashboard) health(ctx context.Context) (Health, error) {
+	now := d.now().UTC()
+	h := Health{At: now, Attention: []Attention{}}
+	var err error
+	if h.Queue, err = d.src.Pending(ctx); err != nil {
+		return h, err
+	}
+	first := now.Truncate(time.Hour).Add(-23 * time.Hour)
+	done, err := d.src.PagesPerHour(ctx, first)
+	if err != nil {
+		return h, err
+	}
+	byHour := map[time.Time]catalog.HourPages{}
+	for _, hp := range done {
+		byHour[hp.Hour] = hp
+	}
+	for t := first; !t.After(now); t = t.Add(time.Hour) {
+		hp := byHour[t]
+		hp.Hour = t
+		h.Hours = append(h.Hours, hp)
+		h.PagesLast24h += hp.Pages
+		h.RecordsLast24h += hp.Records
+	}
+	counts, err := d.counts(ctx)
+	if err != nil {
+		return h, fmt.Errorf("count records by status: %w", err)
+	}
+	h.Failed, h.NeedsReview = counts[catalog.StatusFailed], counts[catalog.StatusNeedsReview]
+	for _, s := range []catalog.Status{catalog.StatusFailed, catalog.StatusNeedsReview} {
+		recs, err := d.src.List(ctx, catalog.Filter{Status: s, Limit: attentionShown})
+		if err != nil {
+			return h, err
+		}
+		for _, r := range recs {
+			h.Attention = append(h.Attention, Attention{ID: r.ID, Unit: r.Unit, Source: r.Source, Status: r.Status, Error: r.Error, Updated: r.UpdatedAt})
+		}
+	}
+	return h, nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"sohoa/cmd/sohoa/internal/dashboard"
+	"sohoa/storage/catalog"
+)
+
+// shutdownGrace is how long serve lets requests in flight finish after
+// Ctrl-C.
+const shutdownGrace = 10 * time.Second
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "[--addr 127.0.0.1:8080] [--data THƯ-MỤC]", `
+Mở trang theo dõi tiến độ số hóa cho cán bộ CNTT huyện, tỉnh: tỷ lệ số hóa
+từng cấp so với chỉ tiêu năm, các đơn vị xếp theo mức thiếu (bấm để xem
+tỉnh → huyện → xã), tìm đơn vị theo tên (không cần dấu), biểu đồ tỷ lệ theo
+năm của một đơn vị, và tình trạng xử lý (trang mỗi giờ, hàng đợi, hồ sơ lỗi).
+Số liệu trùng với sohoa progress. Dừng bằng Ctrl-C.
+Serve the IT dashboard: each level's percent against the year's target, the
+units sorted by gap with drill-down, a unit search (accents optional), a
+unit's percent by year, and the pipeline's health. The figures are those of
+sohoa progress. Stop with Ctrl-C.
+
+Địa chỉ / endpoints:
+  /                 trang / the page (?year=&unit=&level=&behind=&q=)
+  /api/progress     như / as sohoa progress --json (?year=&as_of=&level=&unit=&behind=)
+  /api/units?q=     tìm đơn vị / unit search
+  /api/history?unit= tỷ lệ theo năm / percent by year
+  /api/health       trang mỗi giờ, hàng đợi, hồ sơ lỗi / pipeline health
+  /metrics          Prometheus
+
+Ví dụ / example:
+  sohoa serve --addr 127.0.0.1:8080    rồi mở / then open http://127.0.0.1:8080/`)
+	addr := fs.String("addr", "127.0.0.1:8080", "địa chỉ nghe / listen address (host:port)")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	verbose := fs.Bool("v", false, "ghi nhật ký từng yêu cầu lỗi / log more")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve không nhận đối số %q (serve takes no arguments)", pos[0])
+	}
+	db, err := e.openCatalog(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	dash, err := dashboard.New(dashboard.Config{
+		Source: db,
+		StatusCounts: func(ctx context.Context) (map[catalog.Status]int, error) {
+			s, err := db.Stats(ctx)
+			return s.Records, err
+		},
+		Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{
+		Handler:           dash,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// A history builds a report for every year of the schedule.
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(e.stdout, "Trang theo dõi / dashboard: http://%s/  (Ctrl-C để dừng / to stop)\n", ln.Addr())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("stop serving %s: %w", ln.Addr(), err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
+	fmt.Fprintln(e.stdout, "Đã dừng / stopped.")
+	return nil
+}
