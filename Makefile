@@ -20,6 +20,7 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-de
 BIN := bin/sohoa
 DEMO := demo-out
 DEMO_UNIT := 21181
+DEMO_PROVINCE := 51
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EVAL_SEED ?= $(shell date +%s)
 EVAL_N ?= 60
@@ -78,8 +79,10 @@ demo: build ## generate scans, ingest them for a real commune, list, search, and
 	@echo; echo "==> sohoa inventory import (ví dụ: xã giữ 40 kết quả còn hiệu lực / example: the commune holds 40 valid results)"
 	printf 'unit,year,count\n$(DEMO_UNIT),%s,40\n' "$$(date +%Y)" > $(DEMO)/ton-kho.csv
 	$(BIN) inventory import --data $(DEMO)/data $(DEMO)/ton-kho.csv
-	@echo; echo "==> sohoa progress --unit $(DEMO_UNIT)"
+	@echo; echo "==> sohoa progress: xã / commune $(DEMO_UNIT), tỉnh / province $(DEMO_PROVINCE) (cấp huyện chấm dứt 1/7/2025 / no district level since 1 July 2025)"
 	$(BIN) progress --data $(DEMO)/data --unit $(DEMO_UNIT)
+	$(BIN) progress --data $(DEMO)/data --unit $(DEMO_PROVINCE) --level province | tail -n +3
+	@echo; echo "==> trang theo dõi / the dashboard: bin/sohoa serve --data $(DEMO)/data   then open http://127.0.0.1:8080/?unit=$(DEMO_UNIT)"
 
 eval: build ## score the pipeline on a freshly generated degraded set (EVAL_SEED, EVAL_N)
 	rm -rf out/eval && mkdir -p out
