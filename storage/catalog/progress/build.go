@@ -41,7 +41,28 @@ func DefaultAsOf(year int, now time.Time) time.Time {
 // Build reads what a report needs from reg and computes the report of
 // year as of day: the units in force that year and, for 2025, the
 // district rows up to 30 June, when their series ended.
+//
+// The digitized counts, a pass over every digitized record, are most of
+// the time a report takes: they are read while the units, merges,
+// schedule and inventories are (reg is safe for concurrent use).
 func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (Report, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the counts when Build fails before it needs them
+	scheme := catalog.SchemeOn(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
+	// split says the report of the reorganisation's year has the old
+	// districts up to last, the day before the new catalogue.
+	split := scheme == catalog.Scheme2025 && year == catalog.Reorganised.Year()
+	last := catalog.Reorganised.AddDate(0, 0, -1)
+	if day.Before(last) {
+		last = day
+	}
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	counts := countDigitized(ctx, reg, from, day)
+	var oldCounts <-chan digitizedCounts
+	if split {
+		oldCounts = countDigitized(ctx, reg, from, last)
+	}
+
 	units, err := reg.Units(ctx, "")
 	if err != nil {
 		return Report{}, err
@@ -61,13 +82,8 @@ func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (
 	if err != nil {
 		return Report{}, err
 	}
-	compute := func(scheme catalog.Scheme, day time.Time) (Report, error) {
-		from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	compute := func(scheme catalog.Scheme, day time.Time, counts <-chan digitizedCounts) (Report, error) {
 		until := day.AddDate(0, 0, 1)
-		counts, err := reg.DigitizedCounts(ctx, from, until)
-		if err != nil {
-			return Report{}, err
-		}
 		// Records matched against registers: those of the itemized units
 		// and of the old units merged into them.
 		var codes []string
@@ -87,20 +103,19 @@ func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (
 		if err != nil {
 			return Report{}, err
 		}
+		c := <-counts
+		if c.err != nil {
+			return Report{}, c.err
+		}
 		return Compute(Input{Year: year, AsOf: day, Scheme: scheme, Units: units, Merges: merges,
-			Inventories: invs, Counts: counts, Refs: refs, Schedule: sched}), nil
+			Inventories: invs, Counts: c.counts, Refs: refs, Schedule: sched}), nil
 	}
-	scheme := catalog.SchemeOn(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
-	rep, err := compute(scheme, day)
+	rep, err := compute(scheme, day, counts)
 	if err != nil {
 		return rep, err
 	}
-	if scheme == catalog.Scheme2025 && year == catalog.Reorganised.Year() {
-		last := catalog.Reorganised.AddDate(0, 0, -1)
-		if day.Before(last) {
-			last = day
-		}
-		old, err := compute(catalog.Scheme2024, last)
+	if split {
+		old, err := compute(catalog.Scheme2024, last, oldCounts)
 		if err != nil {
 			return rep, err
 		}
@@ -111,6 +126,24 @@ func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (
 		}
 	}
 	return rep, nil
+}
+
+// digitizedCounts is what DigitizedCounts returned.
+type digitizedCounts struct {
+	counts []catalog.DigitizedCount
+	err    error
+}
+
+// countDigitized starts counting the records digitized from from up to
+// and including day, and returns where the counts will be. The channel
+// is buffered: nobody need receive from it.
+func countDigitized(ctx context.Context, reg catalog.Registry, from, day time.Time) <-chan digitizedCounts {
+	ch := make(chan digitizedCounts, 1)
+	go func() {
+		c, err := reg.DigitizedCounts(ctx, from, day.AddDate(0, 0, 1))
+		ch <- digitizedCounts{c, err}
+	}()
+	return ch
 }
 
 // Filter keeps the rows of unit and the units under it, of level, and

@@ -51,6 +51,8 @@ type DB struct {
 	readDSN string
 	// now is the clock; tests replace it to expire leases.
 	now func() time.Time
+	// watch is the connection of DataVersion.
+	watch watch
 }
 
 // Open opens the catalog at path, creating the file if it does not exist,
@@ -131,7 +133,7 @@ func (db *DB) Path() string { return db.path }
 // statistics first, as SQLite recommends before closing a connection that
 // wrote.
 func (db *DB) Close() error {
-	var errs []error
+	errs := []error{db.watch.close()}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}

@@ -178,22 +178,26 @@ var ingestedNew = fmt.Sprintf(`created_at >= '%s'`, formatTime(catalog.Reorganis
 //
 // It groups by unit alone, in the order of the records_digitized index
 // that covers it, and counts each scheme apart: grouping by the scheme
-// too would sort every record first.
+// too would sort every record first. Per unit it counts four things,
+// each with count(*) FILTER, the cheapest per row SQLite has (half the
+// time of a sum of comparisons): every record, those in the period, those
+// ingested under the 2025 catalogue, and those of them in the period; the
+// four counts per scheme follow by subtraction.
 func (db *DB) DigitizedCounts(ctx context.Context, from, until time.Time) ([]catalog.DigitizedCount, error) {
 	type perUnit struct {
-		unit          string
-		before, in    int // ingested under the 2024 catalogue
-		newBef, newIn int // under the 2025 one
+		unit    string
+		all, in int
+		newAll  int // ingested under the 2025 catalogue
+		newIn   int // of them, in the period
 	}
-	units, err := readAll(ctx, db, `SELECT unit,
-			sum(NOT `+ingestedNew+` AND digitized_at < ?1), sum(NOT `+ingestedNew+` AND digitized_at >= ?1),
-			sum(`+ingestedNew+` AND digitized_at < ?1), sum(`+ingestedNew+` AND digitized_at >= ?1)
+	units, err := readAll(ctx, db, `SELECT unit, count(*), count(*) FILTER (WHERE digitized_at >= ?1),
+			count(*) FILTER (WHERE `+ingestedNew+`), count(*) FILTER (WHERE `+ingestedNew+` AND digitized_at >= ?1)
 		FROM records
 		WHERE digitized_at IS NOT NULL AND digitized_at < ?2
 		GROUP BY unit ORDER BY unit`, []any{formatTime(from), formatTime(until)},
 		func(rows *sql.Rows) (perUnit, error) {
 			var u perUnit
-			err := rows.Scan(&u.unit, &u.before, &u.in, &u.newBef, &u.newIn)
+			err := rows.Scan(&u.unit, &u.all, &u.in, &u.newAll, &u.newIn)
 			return u, err
 		})
 	if err != nil {
@@ -201,11 +205,12 @@ func (db *DB) DigitizedCounts(ctx context.Context, from, until time.Time) ([]cat
 	}
 	out := make([]catalog.DigitizedCount, 0, len(units))
 	for _, u := range units {
-		if u.before+u.in > 0 {
-			out = append(out, catalog.DigitizedCount{Unit: u.unit, Scheme: catalog.Scheme2024, Before: u.before, In: u.in})
+		oldIn := u.in - u.newIn
+		if oldAll := u.all - u.newAll; oldAll > 0 {
+			out = append(out, catalog.DigitizedCount{Unit: u.unit, Scheme: catalog.Scheme2024, Before: oldAll - oldIn, In: oldIn})
 		}
-		if u.newBef+u.newIn > 0 {
-			out = append(out, catalog.DigitizedCount{Unit: u.unit, Scheme: catalog.Scheme2025, Before: u.newBef, In: u.newIn})
+		if u.newAll > 0 {
+			out = append(out, catalog.DigitizedCount{Unit: u.unit, Scheme: catalog.Scheme2025, Before: u.newAll - u.newIn, In: u.newIn})
 		}
 	}
 	return out, nil

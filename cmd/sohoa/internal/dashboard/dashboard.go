@@ -5,7 +5,8 @@
 // under /api/; and /metrics for Prometheus.
 //
 // Every figure comes from progress.Build and progress.Filter, the same as
-// `sohoa progress`, so the page and the command line never disagree.
+// `sohoa progress`, so the page and the command line never disagree. A
+// report built is reused until anything is committed to the catalog.
 package dashboard
 
 import (
@@ -36,6 +37,10 @@ type Source interface {
 	Pending(ctx context.Context) (int, error)
 	// List returns the records matching f, oldest first.
 	List(ctx context.Context, f catalog.Filter) ([]catalog.Record, error)
+	// DataVersion returns a number that differs after anything is
+	// committed to the catalog, by any process, and stays the same while
+	// nothing is: the dashboard reuses a report while it does.
+	DataVersion(ctx context.Context) (int64, error)
 }
 
 // Config is what New needs.
@@ -71,6 +76,9 @@ type Dashboard struct {
 	log    *slog.Logger
 	page   *template.Template
 	mux    *http.ServeMux
+	// reports are the progress reports built, reused while the catalog
+	// is unchanged.
+	reports reports
 }
 
 // New makes the dashboard's handler.

@@ -109,7 +109,7 @@ func seed(t *testing.T) seeded {
 	return seeded{db: db, srv: srv}
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
@@ -124,7 +124,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // cliJSON encodes v as `sohoa progress --json` does.
-func cliJSON(t *testing.T, v any) string {
+func cliJSON(t testing.TB, v any) string {
 	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -28,11 +28,11 @@ type History struct {
 	Years []YearPoint   `json:"years"`
 }
 
-// history computes, with progress.Build, the unit's row in every year
-// from the schedule's base year to the current one (each past year as of
-// 31 December). A code names one unit per catalogue: across the 2025
-// reorganisation the points are the unit the code named that year, with
-// its name.
+// history computes, with progress.Build (through d.build), the unit's
+// row in every year from the schedule's base year to the current one
+// (each past year as of 31 December). A code names one unit per
+// catalogue: across the 2025 reorganisation the points are the unit the
+// code named that year, with its name.
 func (d *Dashboard) history(ctx context.Context, unit string) (History, error) {
 	sched, _, err := progress.LoadSchedule(ctx, d.src)
 	if err != nil {
@@ -41,7 +41,7 @@ func (d *Dashboard) history(ctx context.Context, unit string) (History, error) {
 	now := d.now().UTC()
 	h := History{Unit: unit, Years: []YearPoint{}}
 	for y := min(sched.BaseYear, now.Year()); y <= now.Year(); y++ {
-		rep, err := progress.Build(ctx, d.src, y, progress.DefaultAsOf(y, now))
+		rep, err := d.build(ctx, y, progress.DefaultAsOf(y, now))
 		if err != nil {
 			return History{}, fmt.Errorf("build progress of %d: %w", y, err)
 		}

@@ -68,7 +68,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	now := c.d.now().UTC()
-	rep, err := progress.Build(ctx, c.d.src, now.Year(), progress.DefaultAsOf(now.Year(), now))
+	rep, err := c.d.build(ctx, now.Year(), progress.DefaultAsOf(now.Year(), now))
 	switch {
 	case errors.Is(err, progress.ErrNoUnits):
 		return // nothing to measure until the units are imported

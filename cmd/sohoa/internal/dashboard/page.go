@@ -52,6 +52,17 @@ type pageData struct {
 func (d *Dashboard) servePage(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := r.URL.Query()
+	// The pipeline's health is read while the progress is: it needs
+	// nothing of it, and the machine has more than one core.
+	type healthRead struct {
+		h   Health
+		err error
+	}
+	health := make(chan healthRead, 1)
+	go func() {
+		h, err := d.health(ctx)
+		health <- healthRead{h, err}
+	}()
 	data := pageData{Search: strings.TrimSpace(v.Get("q"))}
 	status := http.StatusOK
 	q, err := d.parseQuery(v)
@@ -66,7 +77,8 @@ func (d *Dashboard) servePage(w http.ResponseWriter, r *http.Request) {
 			d.log.Error("serve page", "url", r.URL.String(), "err", err)
 		}
 	}
-	if data.Health, err = d.health(ctx); err != nil {
+	hr := <-health
+	if data.Health, err = hr.h, hr.err; err != nil {
 		d.log.Error("serve page: health", "err", err)
 		if data.Problem == "" {
 			data.Problem = problemText(err)

@@ -78,7 +78,7 @@ func (d *Dashboard) parseQuery(v url.Values) (query, error) {
 
 // report builds the progress report q asks for, with every row.
 func (d *Dashboard) report(ctx context.Context, q query) (progress.Report, error) {
-	rep, err := progress.Build(ctx, d.src, q.year, q.asOf)
+	rep, err := d.build(ctx, q.year, q.asOf)
 	if err != nil {
 		return rep, fmt.Errorf("build progress of %d: %w", q.year, err)
 	}
