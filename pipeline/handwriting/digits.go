@@ -222,6 +222,41 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 	for _, p := range g.pix {
 		ink[(p.Y-g.box.Min.Y)*w+p.X-g.box.Min.X] = true
 	}
+	try := func(left, right glyph) {
+		// Each half must hold a fair share of the ink and its height.
+		if len(left.pix)*5 < len(g.pix) || len(right.pix)*5 < len(g.pix) ||
+			left.box.Dy()*2 < g.box.Dy() || right.box.Dy()*2 < g.box.Dy() {
+			return
+		}
+		parts := append(splitDepth(net, left, depth-1), splitDepth(net, right, depth-1)...)
+		score := 1.0
+		for _, p := range parts {
+			score *= float64(p.prob)
+		}
+		if score > bestScore {
+			best, bestScore = parts, score
+		}
+	}
+	// Digits that overlap as well as touch (a 0 tucked under a 9) have no
+	// straight cut between them: a path that winds through the paper,
+	// crossing as little ink as it can, separates them.
+	h := g.box.Dy()
+	for _, win := range [][2]float64{{0.25, 0.5}, {0.5, 0.75}} {
+		path := inkPath(ink, w, h, int(win[0]*float64(w)), int(win[1]*float64(w)))
+		if path == nil {
+			continue
+		}
+		var left, right glyph
+		for _, p := range g.pix {
+			half := &right
+			if p.X-g.box.Min.X < path[p.Y-g.box.Min.Y] {
+				half = &left
+			}
+			half.pix = append(half.pix, p)
+			half.box = half.box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
+		}
+		try(left, right)
+	}
 	for _, lean := range []float64{0, 0.15, 0.3, -0.15} {
 		for f := 0.3; f <= 0.71; f += 0.1 {
 			cx := float64(g.box.Min.X) + f*float64(w)
@@ -249,22 +284,61 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 				half.pix = append(half.pix, p)
 				half.box = half.box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
 			}
-			// Each half must hold a fair share of the ink and its height.
-			if len(left.pix)*5 < len(g.pix) || len(right.pix)*5 < len(g.pix) ||
-				left.box.Dy()*2 < g.box.Dy() || right.box.Dy()*2 < g.box.Dy() {
-				continue
-			}
-			parts := append(splitDepth(net, left, depth-1), splitDepth(net, right, depth-1)...)
-			score := 1.0
-			for _, p := range parts {
-				score *= float64(p.prob)
-			}
-			if score > bestScore {
-				best, bestScore = parts, score
-			}
+			try(left, right)
 		}
 	}
 	return best
+}
+
+// inkPath finds the top-to-bottom path through a w×h ink mask that
+// crosses the fewest ink pixels, moving at most one column a row and
+// staying within columns [lo, hi): for each row the column where the cut
+// passes. It returns nil when the window is empty.
+func inkPath(ink []bool, w, h, lo, hi int) []int {
+	lo, hi = max(lo, 1), min(hi, w-1)
+	if hi <= lo || h == 0 {
+		return nil
+	}
+	n := hi - lo
+	// cost is ink crossed, plus a little for every sideways step so the
+	// path stays straight where the paper allows.
+	const step = 0.05
+	cost := make([]float64, n)
+	from := make([]int8, h*n)
+	for y := range h {
+		next := make([]float64, n)
+		for i := range n {
+			c := 0.0
+			if ink[y*w+lo+i] {
+				c = 1
+			}
+			if y == 0 {
+				next[i] = c
+				continue
+			}
+			best, dir := cost[i], int8(0)
+			if i > 0 && cost[i-1]+step < best {
+				best, dir = cost[i-1]+step, -1
+			}
+			if i+1 < n && cost[i+1]+step < best {
+				best, dir = cost[i+1]+step, 1
+			}
+			next[i], from[y*n+i] = best+c, dir
+		}
+		cost = next
+	}
+	end := 0
+	for i := range n {
+		if cost[i] < cost[end] {
+			end = i
+		}
+	}
+	path := make([]int, h)
+	for y, i := h-1, end; y >= 0; y-- {
+		path[y] = lo + i
+		i += int(from[y*n+i])
+	}
+	return path
 }
 
 // classify normalises one digit's ink and runs the network on it.
