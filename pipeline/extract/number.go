@@ -473,6 +473,11 @@ func canonicalNotation(s string) (string, float64) {
 		return "", 1
 	}
 	factor := 1.0
+	if strings.Contains(s, ".") && !strings.Contains(s, "-") {
+		// A notation's parts are joined by hyphens only (Phụ lục I, NĐ
+		// 30/2020): a dot where one belongs is the OCR's ("BC.UBND").
+		s, factor = strings.ReplaceAll(s, ".", "-"), 0.9
+	}
 	if glued, ok := splitGluedBody(s); ok {
 		s, factor = glued, 0.9
 	}

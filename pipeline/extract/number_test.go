@@ -29,6 +29,8 @@ func TestNumberVariants(t *testing.T) {
 		{"Số: 04/CT-UBND", "04/CT-UBND", "CT", 0.9, 1},
 		{"Số: 86/QĐÐ-UBND", "86/QĐ-UBND", "QĐ", 0.7, 0.85},
 		{"Số: 12/ĐA-UBND", "12/ĐA-UBND", "ĐA", 0.9, 1},
+		// A dot read for the hyphen.
+		{"Số: 09/BC.UBND", "09/BC-UBND", "BC", 0.8, 0.95},
 		// Dropped stroke: DA is dự án as well as a damaged ĐA; kept as read.
 		{"Số: 12/DA-UBND", "12/DA-UBND", "DA", 0.7, 0.9},
 		// Handwriting read as junk: the notation only, low confidence.
