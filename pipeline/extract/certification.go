@@ -66,7 +66,24 @@ func isMarkLine(f string) bool {
 	if len(f) < 20 || len(f) > len(certMark)+6 {
 		return false
 	}
-	return distance(f, certMark) <= 3 || strings.HasSuffix(f, "ban sao dung voi ban chinh") && len(f) <= len(certMark)
+	if distance(f, certMark) <= 3 {
+		return true
+	}
+	// The seal may take the stamp's first letters: what is left before
+	// "bản sao đúng với bản chính" must be the end of "chứng thực", not a
+	// sentence that happens to end so ("…chỉ chứng thực khi bản sao đúng
+	// với bản chính").
+	const tail = "ban sao dung voi ban chinh"
+	head, ok := strings.CutSuffix(f, tail)
+	if !ok {
+		return false
+	}
+	head = strings.TrimSpace(head)
+	want := "chung thuc"
+	if len(head) > len(want) {
+		return false
+	}
+	return distance(head, want[len(want)-len(head):]) <= 2
 }
 
 // IsCertificationMark reports whether text has a line of its own that is
