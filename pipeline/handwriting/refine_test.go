@@ -60,6 +60,10 @@ func TestRefineReplacesHandwriting(t *testing.T) {
 		if w.Text == "115" && (w.Confidence < MinConfidence || w.Box.Dx() < 40 || w.Line != 0) {
 			t.Errorf("number word %+v", w)
 		}
+		// Handwriting is never trusted enough to pass review unseen.
+		if (w.Text == "115" || w.Text == "22") && w.Confidence > Trust {
+			t.Errorf("handwritten %q at confidence %.2f, above Trust %.2f", w.Text, w.Confidence, Trust)
+		}
 	}
 }
 
