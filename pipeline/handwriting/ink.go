@@ -15,7 +15,10 @@ func inkLevels(img image.Image, r image.Rectangle) []uint8 {
 	out := make([]uint8, w*h)
 	level := func(R, G, B uint8) uint8 {
 		lo := min(R, G, B)
-		if int(R)-int(max(G, B)) > 45 {
+		red := int(R) - int(max(G, B))
+		// Red by a margin, or pale and mostly red: a seal's thin strokes
+		// and its faded edge keep their hue but not their saturation.
+		if red > 45 || red > 12 && 3*red > int(255-lo) {
 			return 0
 		}
 		return 255 - lo

@@ -232,7 +232,7 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 				// the slash as a 1.
 				return field{}, false
 			}
-			f := makeField(words, ln, k, m, keep, utf8.RuneCountInString(prefix), nil)
+			f := makeField(words, ln, k, m, keep, utf8.RuneCountInString(prefix), nil, false)
 			f.keyword = "Số:"
 			return f, true
 		}
@@ -242,7 +242,7 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 		for end < len(ln) && !printedWord(words[ln[end]]) {
 			end++
 		}
-		f := makeField(words, ln, k, end, keep, 0, nil)
+		f := makeField(words, ln, k, end, keep, 0, nil, false)
 		f.keyword = "Số:"
 		// A handwritten number is a few digits: a wide gap to the next
 		// printed word (the other column) is not all number.
@@ -258,7 +258,7 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 		}
 		for k := m - 1; k >= max(0, m-3); k-- {
 			if t := words[ln[k]].Text; strings.HasSuffix(t, ":") && utf8.RuneCountInString(t) <= 4 {
-				f := makeField(words, ln, k, m, utf8.RuneCountInString(t), 0, nil)
+				f := makeField(words, ln, k, m, utf8.RuneCountInString(t), 0, nil, false)
 				f.keyword = "Số:"
 				return f, true
 			}
@@ -311,7 +311,7 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 			return nil, false
 		}
 	}
-	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), len("ngay")), 0, validDay)
+	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), len("ngay")), 0, validDay, true)
 	d.keyword = "ngày"
 	mw := words[ln[month]]
 	mr := []rune(mw.Text)
@@ -326,7 +326,7 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 	d.rightKeyword = monthKeyword(string(mr[max(junk, 0):]))
 	fields := []field{d}
 	if year > month && year-month <= 4 && !hasDigits(words[ln[month]].Text) {
-		m := makeField(words, ln, month, year, utf8.RuneCountInString(words[ln[month]].Text), 0, validMonth)
+		m := makeField(words, ln, month, year, utf8.RuneCountInString(words[ln[month]].Text), 0, validMonth, true)
 		m.keyword = "tháng"
 		fields = append(fields, m)
 	}
@@ -430,8 +430,10 @@ func numberKeyword(text string) (int, bool) {
 
 // makeField builds the field between the words ln[k] and ln[m]. The left
 // word keeps its first keep runes; the right word loses its first drop
-// runes (ink the OCR glued to the notation).
-func makeField(words []ocr.Word, ln []int, k, m, keep, drop int, valid func(string) bool) field {
+// runes (ink the OCR glued to the notation). With onPrint the field's
+// height follows the line's confident print rather than the keywords'
+// boxes: a date line's "ngày" swells when a seal runs over it.
+func makeField(words []ocr.Word, ln []int, k, m, keep, drop int, valid func(string) bool, onPrint bool) field {
 	li := ln[k]
 	lw := words[li]
 	ri, rw := -1, lw
@@ -463,9 +465,29 @@ func makeField(words []ocr.Word, ln []int, k, m, keep, drop int, valid func(stri
 	// The band of the printed words, opened up and down: handwriting is
 	// taller than print and rarely sits on the line.
 	top, bottom := min(lw.Box.Min.Y, rw.Box.Min.Y), max(lw.Box.Max.Y, rw.Box.Max.Y)
+	if t, b, ok := printBand(words, ln); onPrint && ok && max(top, t) < min(bottom, b) {
+		top, bottom = max(top, t), min(bottom, b)
+	}
 	h := bottom - top
 	f.region = image.Rect(f.leftEnd, top-h*6/10, f.rightStart, bottom+h/2)
 	return f
+}
+
+// printBand is the median top and bottom of the words on the line the OCR
+// is sure of; ok is false when it is sure of none.
+func printBand(words []ocr.Word, ln []int) (top, bottom int, ok bool) {
+	var tops, bottoms []int
+	for _, i := range ln {
+		if w := words[i]; w.Confidence >= 0.8 {
+			tops, bottoms = append(tops, w.Box.Min.Y), append(bottoms, w.Box.Max.Y)
+		}
+	}
+	if len(tops) == 0 {
+		return 0, 0, false
+	}
+	slices.Sort(tops)
+	slices.Sort(bottoms)
+	return tops[len(tops)/2], bottoms[len(bottoms)/2], true
 }
 
 // runeWidth is the typical width of one character on the line, from the
