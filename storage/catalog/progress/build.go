@@ -3,6 +3,7 @@ package progress
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"sohoa/storage/catalog"
@@ -46,6 +47,10 @@ func DefaultAsOf(year int, now time.Time) time.Time {
 // the time a report takes: they are read while the units, merges,
 // schedule and inventories are (reg is safe for concurrent use).
 func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (Report, error) {
+	// Build returns only once its counts have stopped: a caller may close
+	// reg as soon as Build returns, even when it failed early.
+	var running sync.WaitGroup
+	defer running.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the counts when Build fails before it needs them
 	scheme := catalog.SchemeOn(time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC))
@@ -57,10 +62,10 @@ func Build(ctx context.Context, reg catalog.Registry, year int, day time.Time) (
 		last = day
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
-	counts := countDigitized(ctx, reg, from, day)
+	counts := countDigitized(ctx, &running, reg, from, day)
 	var oldCounts <-chan digitizedCounts
 	if split {
-		oldCounts = countDigitized(ctx, reg, from, last)
+		oldCounts = countDigitized(ctx, &running, reg, from, last)
 	}
 
 	units, err := reg.Units(ctx, "")
@@ -135,14 +140,14 @@ type digitizedCounts struct {
 }
 
 // countDigitized starts counting the records digitized from from up to
-// and including day, and returns where the counts will be. The channel
-// is buffered: nobody need receive from it.
-func countDigitized(ctx context.Context, reg catalog.Registry, from, day time.Time) <-chan digitizedCounts {
+// and including day, as one of running, and returns where the counts will
+// be. The channel is buffered: nobody need receive from it.
+func countDigitized(ctx context.Context, running *sync.WaitGroup, reg catalog.Registry, from, day time.Time) <-chan digitizedCounts {
 	ch := make(chan digitizedCounts, 1)
-	go func() {
+	running.Go(func() {
 		c, err := reg.DigitizedCounts(ctx, from, day.AddDate(0, 0, 1))
 		ch <- digitizedCounts{c, err}
-	}()
+	})
 	return ch
 }
 
