@@ -32,13 +32,7 @@ func BenchmarkProgressMillion(b *testing.B) {
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	seeded, err := sqlitetest.SeedProgress(ctx, filepath.Join(data, "catalog.db"),
-		sqlitetest.Progress{Records: 1_000_000, FirstYear: 2021, Year: 2024, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Printf("seeded %s records over %s communes (%s digitized) in %s\n",
-		thousands(seeded.Records), thousands(seeded.Communes), thousands(seeded.Digitized), seeded.Took.Round(time.Millisecond))
+	seeded := sqlitetest.SeedMillion(b, filepath.Join(data, "catalog.db"))
 
 	args := []string{"progress", "--level", "commune", "--year", "2024", "--json", "--data", data}
 	progress := func(b *testing.B) []byte {
@@ -84,15 +78,6 @@ func BenchmarkProgressMillion(b *testing.B) {
 		b.ReportMetric(ms, "ms/op")
 		b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
 		fmt.Printf("sohoa progress --level commune --year 2024 --json over %s records: %.0f ms (first run %.0f ms; target < 1000 ms)\n",
-			thousands(seeded.Records), ms, float64(first.Microseconds())/1000)
+			sqlitetest.Thousands(seeded.Records), ms, float64(first.Microseconds())/1000)
 	})
-}
-
-// thousands writes n with a comma between thousands: 1,000,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

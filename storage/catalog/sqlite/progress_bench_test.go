@@ -24,12 +24,7 @@ import (
 func BenchmarkProgressMillion(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "catalog.db")
-	seeded, err := sqlitetest.SeedProgress(ctx, path, sqlitetest.Progress{Records: 1_000_000, FirstYear: 2021, Year: 2024, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Printf("seeded %s records over %s communes (%s digitized) in %s\n",
-		thousands(seeded.Records), thousands(seeded.Communes), thousands(seeded.Digitized), seeded.Took.Round(time.Millisecond))
+	seeded := sqlitetest.SeedMillion(b, path)
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
@@ -80,7 +75,7 @@ func BenchmarkProgressMillion(b *testing.B) {
 		}
 		ms := reportMS(b)
 		fmt.Printf("progress.Build + Filter(commune) + JSON for %d over %s records: %.0f ms (target < 1000 ms)\n",
-			year, thousands(seeded.Records), ms)
+			year, sqlitetest.Thousands(seeded.Records), ms)
 	})
 }
 
@@ -89,13 +84,4 @@ func reportMS(b *testing.B) float64 {
 	ms := float64(b.Elapsed().Microseconds()) / 1000 / float64(b.N)
 	b.ReportMetric(ms, "ms/op")
 	return ms
-}
-
-// thousands writes n with a comma between thousands: 1,000,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

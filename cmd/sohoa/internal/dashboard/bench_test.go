@@ -31,12 +31,7 @@ import (
 func BenchmarkDashboardMillion(b *testing.B) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "catalog.db")
-	seeded, err := sqlitetest.SeedProgress(ctx, path, sqlitetest.Progress{Records: 1_000_000, FirstYear: 2021, Year: 2024, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	fmt.Printf("seeded %s records over %s communes (%s digitized) in %s\n",
-		thousands(seeded.Records), thousands(seeded.Communes), thousands(seeded.Digitized), seeded.Took.Round(time.Millisecond))
+	seeded := sqlitetest.SeedMillion(b, path)
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
@@ -140,7 +135,7 @@ func BenchmarkDashboardMillion(b *testing.B) {
 				"communes": "dashboard communes (GET /api/progress?year=2024&level=commune)"}[tc.name]
 			target := map[string]string{"overview": "target < 300 ms", "communes": "target < 1000 ms"}[tc.name]
 			fmt.Printf("%s over %s records: first request %.0f ms, steady %.0f ms, after a record is digitized %.0f ms (%s)\n",
-				what, thousands(seeded.Records), ms(first), ms(steady)/n, ms(changed)/n, target)
+				what, sqlitetest.Thousands(seeded.Records), ms(first), ms(steady)/n, ms(changed)/n, target)
 		})
 	}
 }
@@ -173,13 +168,4 @@ func checkOverview(b *testing.B, body string, rep progress.Report) {
 			b.Fatalf("province %s: the overview's row\n%s\nwant %d/%d", p.Unit, row, p.Digitized, p.Total)
 		}
 	}
-}
-
-// thousands writes n with a comma between thousands: 1,000,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
