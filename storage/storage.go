@@ -56,7 +56,10 @@ type PutOptions struct {
 // "originals/sha256/<hex>". Implementations are safe for concurrent use.
 type Objects interface {
 	// Put stores size bytes from r under key, atomically: a reader never
-	// sees a partial object, and a failed Put leaves no object behind.
+	// sees a partial object, and a failed Put leaves no object behind. A
+	// Put whose context is canceled fails with context.Canceled, unless
+	// the store had already received every byte: then the object is
+	// stored whole and Put succeeds.
 	// Writing the same key again replaces it. Put returns ErrChecksum if
 	// opts.SHA256 is set and the bytes differ, ErrUnavailable if the store
 	// cannot be reached, ErrInvalidKey if CheckKey rejects the key. It reads

@@ -70,7 +70,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 
 	partSize := uploadPartSize(size)
 	parts := newPartHasher(partSize)
-	content := digest.NewReader(io.TeeReader(r, parts), size, sum)
+	// The body stops at a cancel: minio-go would otherwise go on reading
+	// it into the socket, and a server that receives it whole stores it.
+	content := digest.NewReader(io.TeeReader(ctxReader{ctx, r}, parts), size, sum)
 	putOpts := minio.PutObjectOptions{
 		ContentType:  contentType,
 		UserMetadata: map[string]string{metaSHA256: sum},
@@ -88,10 +90,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 	up, err := s.client.PutObject(ctx, s.bucket, key, content, size, putOpts)
 	if err != nil {
 		switch cerr := content.Err(); {
+		case ctx.Err() != nil:
+			if info, ok := s.landed(ctx, key, size, sum, contentType); ok {
+				return info, nil
+			}
+			err = ctx.Err()
 		case cerr != nil:
 			err = cerr // checksum mismatch or short content, whatever minio-go wrapped it in
-		case ctx.Err() != nil:
-			err = ctx.Err()
 		default:
 			err = mapError(err)
 		}
@@ -113,6 +118,27 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, op
 		mod = time.Now() // S3 does not report it on PUT; Stat has the server's
 	}
 	return storage.ObjectInfo{Key: key, Size: size, ContentType: contentType, SHA256: sum, ModTime: mod}, nil
+}
+
+// landed reports whether a Put canceled by ctx reached the server whole
+// all the same: a small body can be in the socket's buffers before the
+// cancel, and the server then stores it, having checked its sha256. Such a
+// Put did not fail: the object under key is the one asked for (same size,
+// same sha256), and reporting an error would only make the caller store it
+// again. Anything else is a failed Put, and the key holds what it held.
+func (s *Store) landed(ctx context.Context, key string, size int64, sum, contentType string) (storage.ObjectInfo, bool) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	oi, err := s.client.StatObject(sctx, s.bucket, key, minio.StatObjectOptions{})
+	if err != nil {
+		return storage.ObjectInfo{}, false
+	}
+	info := objectInfo(oi)
+	if info.Size != size || info.SHA256 != sum {
+		return storage.ObjectInfo{}, false
+	}
+	info.Key, info.ContentType = key, contentType
+	return info, true
 }
 
 // uploadPartSize is the part size minio-go uses for an object of size bytes
@@ -213,7 +239,7 @@ func prehash(ctx context.Context, r io.Reader, size int64) (io.Reader, string, f
 	return struct{ io.Reader }{f}, h.Sum(), cleanup, nil
 }
 
-// ctxReader stops a copy when ctx is done.
+// ctxReader stops a copy, or an upload's body, when ctx is done.
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader
