@@ -49,11 +49,12 @@ Ví dụ / example:
 	if len(pos) > 0 {
 		return usagef("serve không nhận đối số %q (serve takes no arguments)", pos[0])
 	}
-	db, err := e.openCatalog(ctx, *data)
+	st, err := e.openData(ctx, *data, *verbose)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer st.Close()
+	db := st.catalog
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
@@ -65,7 +66,8 @@ Ví dụ / example:
 			s, err := db.Stats(ctx)
 			return s.Records, err
 		},
-		Logger: logger,
+		Objects: st.objects,
+		Logger:  logger,
 	})
 	if err != nil {
 		return err

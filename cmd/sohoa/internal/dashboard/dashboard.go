@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sohoa/storage"
 	"sohoa/storage/catalog"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	// StatusCounts counts the records by status (statuses with none may
 	// be absent).
 	StatusCounts func(ctx context.Context) (map[catalog.Status]int, error)
+	// Objects is the object store holding the originals and archival
+	// copies, for the pages that open them; nil when the dashboard only
+	// shows figures.
+	Objects storage.Objects
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -70,12 +75,13 @@ var assets embed.FS
 
 // Dashboard is the HTTP handler of the dashboard.
 type Dashboard struct {
-	src    Source
-	counts func(ctx context.Context) (map[catalog.Status]int, error)
-	now    func() time.Time
-	log    *slog.Logger
-	page   *template.Template
-	mux    *http.ServeMux
+	src     Source
+	objects storage.Objects
+	counts  func(ctx context.Context) (map[catalog.Status]int, error)
+	now     func() time.Time
+	log     *slog.Logger
+	page    *template.Template
+	mux     *http.ServeMux
 	// reports are the progress reports built, reused while the catalog
 	// is unchanged.
 	reports reports
@@ -86,7 +92,7 @@ func New(cfg Config) (*Dashboard, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Dashboard{src: cfg.Source, counts: cfg.StatusCounts, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
+	d := &Dashboard{src: cfg.Source, objects: cfg.Objects, counts: cfg.StatusCounts, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
 	if d.now == nil {
 		d.now = time.Now
 	}
