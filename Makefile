@@ -16,7 +16,7 @@ export OMP_THREAD_LIMIT := 1
 GOBIN := $(shell go env GOPATH)/bin
 MINIO := $(GOBIN)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core pkg-config gcc chromium
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core pkg-config gcc chromium ocrmypdf
 BIN := bin/sohoa
 DEMO := demo-out
 DEMO_UNIT := 21181
@@ -32,7 +32,7 @@ help: ## list the targets
 
 # missing prints what a fresh machine still lacks, one item a line.
 define missing
-for c in tesseract pdftoppm pdftotext pdfimages pkg-config gcc chromium; do command -v $$c >/dev/null || echo "command $$c"; done; \
+for c in tesseract pdftoppm pdftotext pdfimages pkg-config gcc chromium ocrmypdf; do command -v $$c >/dev/null || echo "command $$c"; done; \
 [ -f /usr/include/tesseract/baseapi.h ] || echo "libtesseract-dev"; \
 [ -f /usr/include/leptonica/allheaders.h ] || echo "libleptonica-dev"; \
 tesseract --list-langs 2>/dev/null | grep -qx vie || echo "tesseract-ocr-vie"; \
@@ -94,8 +94,11 @@ eval: build ## score the pipeline on a freshly generated degraded set (EVAL_SEED
 eval-real: build ## score the pipeline on the seven real signed scans
 	$(BIN) eval --labels fixtures/real/eval.tsv fixtures/real
 
-bench: check-setup ## benchmarks, as ratios against references measured in the same run
-	go test -run '^$$' -bench . -benchtime 1x ./...
+bench: check-setup ## every benchmark, as ratios against references measured in the same run; writes BENCHMARKS.md
+	@mkdir -p out
+	status=0; go test -run '^$$' -bench . -benchtime 1x -timeout 90m ./... | tee out/bench.txt || status=$$?; \
+	go run ./cmd/sohoa/internal/benchreport -in out/bench.txt -out BENCHMARKS.md; \
+	echo "==> BENCHMARKS.md"; sed -n '/^## Targets/,/^## Every/p' BENCHMARKS.md | head -n -1; exit $$status
 
 lint: ## gofmt, go vet, staticcheck when installed
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
