@@ -192,9 +192,11 @@ func runShow(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "show", "[--json] ID", `
 Xem đầy đủ một hồ sơ: các trường trích xuất với độ tin cậy, văn bản nhận dạng,
 khóa bản gốc và bản lưu trữ, lịch sử.
-Show one record: extracted fields with confidences, OCR text, object keys, history.`)
+Show one record: extracted fields with confidences, OCR text, object keys, history.
+Mỗi lần xem được ghi vào nhật ký kiểm toán / each view is logged in the audit trail.`)
 	asJSON := fs.Bool("json", false, "in JSON / print JSON")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	actor := fs.String("actor", "", "người xem, ghi vào nhật ký / who is viewing, for the audit log (default: $USER)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -217,6 +219,10 @@ Show one record: extracted fields with confidences, OCR text, object keys, histo
 	}
 	text, err := recordText(ctx, st.catalog, id)
 	if err != nil {
+		return err
+	}
+	// The view is logged before anything is shown: no unlogged look.
+	if err := logAccess(ctx, st, "view", *actor, id, map[string]any{"via": "cli"}); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -263,10 +269,12 @@ func runGet(ctx context.Context, e *env, args []string) error {
 Ghi bản gốc nguyên vẹn của hồ sơ (hoặc bản PDF/A lưu trữ với --archive) ra tệp,
 kiểm tra sha256 khi chép. "-o -" ghi ra stdout.
 Write a record's untouched original (or its archival PDF with --archive) to a
-file, checking its sha256 on the way; "-o -" writes to stdout.`)
+file, checking its sha256 on the way; "-o -" writes to stdout.
+Mỗi lần tải được ghi vào nhật ký kiểm toán / each download is logged in the audit trail.`)
 	arch := fs.Bool("archive", false, "lấy bản PDF/A lưu trữ / the archival PDF instead of the original")
 	outPath := fs.String("o", "", "tệp ghi ra / output file (- for stdout)")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	actor := fs.String("actor", "", "người tải, ghi vào nhật ký / who is downloading, for the audit log (default: $USER)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -297,7 +305,28 @@ file, checking its sha256 on the way; "-o -" writes to stdout.`)
 		}
 		key = r.Archive
 	}
+	copyOf := "original"
+	if *arch {
+		copyOf = "archive"
+	}
+	// The download is logged before a byte leaves the store.
+	if err := logAccess(ctx, st, "download", *actor, id, map[string]any{"via": "cli", "what": copyOf, "key": key, "out": *outPath}); err != nil {
+		return err
+	}
 	return copyObject(ctx, st, key, *outPath, e.stdout)
+}
+
+// logAccess appends a view or download of a record to the audit log; the
+// access is refused if it cannot be logged.
+func logAccess(ctx context.Context, st *stores, action, actor string, id int64, details map[string]any) error {
+	b, err := json.Marshal(details)
+	if err != nil {
+		return err
+	}
+	if err := st.catalog.AppendEvent(ctx, catalog.Event{Actor: actorName(actor), Action: action, RecordID: id, Details: string(b)}); err != nil {
+		return fmt.Errorf("không ghi được nhật ký kiểm toán nên không mở hồ sơ #%d; thử lại hoặc báo CNTT (could not log the access to record %d, so it was refused): %w", id, id, err)
+	}
+	return nil
 }
 
 // copyObject streams an object to path (or w for "-"), checking the bytes

@@ -349,7 +349,10 @@ func TestIntegrityCheckFindsDamage(t *testing.T) {
 	defer conn.Close()
 	for _, q := range []string{
 		`PRAGMA foreign_keys = OFF`,
-		`INSERT INTO events (at, actor, action, record_id) VALUES ('', 'x', 'x', 9999)`,
+		`INSERT INTO events (id, at, actor, action, record_id, prev_hash, hash)
+			SELECT coalesce(max(id), 0) + 1, '', 'x', 'x', 9999,
+				coalesce((SELECT hash FROM events ORDER BY id DESC LIMIT 1), '` + catalog.GenesisHash + `'), 'x'
+			FROM events`,
 		`PRAGMA foreign_keys = ON`,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {

@@ -11,23 +11,37 @@ import (
 
 // AppendEvent adds e to the log, with At set to now when zero. Details
 // must be empty or JSON; RecordID 0 means the event is about no record.
+// The event extends the audit chain: the head is read and the event
+// written in one BEGIN IMMEDIATE transaction, so appends from goroutines
+// and processes never fork it.
 func (db *DB) AppendEvent(ctx context.Context, e catalog.Event) error {
-	if err := insertEvent(ctx, db.write, db.now(), e); err != nil {
+	err := db.tx(ctx, func(tx *sql.Tx) error { return insertEvent(ctx, tx, db.now(), e) })
+	if err != nil {
 		return fmt.Errorf("append event %q of record %d: %w", e.Action, e.RecordID, err)
 	}
 	return nil
 }
 
-// insertEvent writes e through x (the writer or a transaction of it), with
-// At set to now when zero.
-func insertEvent(ctx context.Context, x interface {
-	ExecContext(context.Context, string, ...any) (sql.Result, error)
-}, now time.Time, e catalog.Event) error {
+// insertEvent appends e to the chain within tx, a write transaction (the
+// only way events are written), with At set to now when zero.
+func insertEvent(ctx context.Context, tx *sql.Tx, now time.Time, e catalog.Event) error {
 	if e.At.IsZero() {
 		e.At = now
 	}
-	_, err := x.ExecContext(ctx, `INSERT INTO events (at, actor, action, record_id, details)
-		VALUES (?, ?, ?, ?, ?)`, formatTime(e.At), e.Actor, e.Action, nullID(e.RecordID), e.Details)
+	if _, err := chainLegacy(ctx, tx); err != nil {
+		return err
+	}
+	head, err := chainHead(ctx, tx)
+	if err != nil {
+		return err
+	}
+	row := chainRow{
+		id: head.LastID + 1, at: formatTime(e.At), actor: e.Actor, action: e.Action,
+		recordID: nullID(e.RecordID), details: e.Details, prevHash: head.Hash,
+	}
+	row.hash = row.computeHash()
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, at, actor, action, record_id, details, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, row.id, row.at, row.actor, row.action, row.recordID, row.details, row.prevHash, row.hash)
 	return err
 }
 
