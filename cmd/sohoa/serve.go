@@ -35,13 +35,28 @@ sohoa progress. Stop with Ctrl-C.
   /api/units?q=     tìm đơn vị / unit search
   /api/history?unit= tỷ lệ theo năm / percent by year
   /api/health       trang mỗi giờ, hàng đợi, hồ sơ lỗi / pipeline health
+  /search           tra cứu hồ sơ, không cần dấu / record search (accents optional)
+  /records/ID       hồ sơ: trường, ảnh trang, chữ, PDF, bản gốc, lịch sử / a record's evidence view
+  /api/search       như / as sohoa search --json (?q=&unit=&type=&issued_from=…)
+  /api/fixity       kết quả kiểm tra toàn vẹn / fixity results (như / as sohoa verify)
   /metrics          Prometheus
+
+Trong lúc chạy, serve đọc lại dần từng đối tượng trong kho (toàn kho mỗi
+--verify-every, đọc không quá --verify-max-rate mỗi giây để không làm chậm
+việc nhập) và báo đối tượng bị thay đổi, bị mất, thừa trên trang và /metrics.
+While it runs, serve re-reads the stored objects little by little (the whole
+store once per --verify-every, at most --verify-max-rate a second so ingest
+is not slowed) and shows altered, missing and orphaned ones on the page and
+in /metrics.
 
 Ví dụ / example:
   sohoa serve --addr 127.0.0.1:8080    rồi mở / then open http://127.0.0.1:8080/`)
 	addr := fs.String("addr", "127.0.0.1:8080", "địa chỉ nghe / listen address (host:port)")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder")
 	verbose := fs.Bool("v", false, "ghi nhật ký từng yêu cầu lỗi / log more")
+	checkpointEvery := fs.Duration("checkpoint-every", time.Hour, "ghi điểm mốc nhật ký kiểm toán ra kho sau mỗi khoảng này (0: không) / write an audit checkpoint this often (0: never)")
+	verifyEvery := fs.String("verify-every", "30d", "đọc lại toàn kho mỗi khoảng này, vd 30d, 12h; off: không / re-read the whole store once per this period, e.g. 30d; off: never")
+	verifyRate := fs.String("verify-max-rate", "8MB", "đọc lại tối đa mỗi giây / re-read at most this many bytes a second")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -60,6 +75,13 @@ Ví dụ / example:
 		level = slog.LevelInfo
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	stopCheckpoints := startCheckpoints(ctx, st, *checkpointEvery, logger)
+	defer stopCheckpoints()
+	stopVerify, err := startVerification(ctx, e.stdout, st, *verifyEvery, *verifyRate, logger)
+	if err != nil {
+		return err
+	}
+	defer stopVerify()
 	dash, err := dashboard.New(dashboard.Config{
 		Source: db,
 		StatusCounts: func(ctx context.Context) (map[catalog.Status]int, error) {
@@ -67,6 +89,7 @@ Ví dụ / example:
 			return s.Records, err
 		},
 		Objects: st.objects,
+		Fixity:  db,
 		Logger:  logger,
 	})
 	if err != nil {

@@ -7,6 +7,11 @@
 // Every figure comes from progress.Build and progress.Filter, the same as
 // `sohoa progress`, so the page and the command line never disagree. A
 // report built is reused until anything is committed to the catalog.
+//
+// For auditors it serves the record search (/search) and each record's
+// evidence view (/records/{id}: fields, page images, text, the archival
+// PDF, the original and the history); every view and download there is
+// itself an event (record.go).
 package dashboard
 
 import (
@@ -30,10 +35,12 @@ import (
 
 // Source is what the dashboard reads: the unit registry with its
 // inventories and digitized counts, the job queue's length, what the
-// pipeline finished, and the records that need a person.
+// pipeline finished, and the records that need a person; and, for the
+// auditor's pages, the records with their pages and history (Records).
 type Source interface {
 	catalog.Registry
 	catalog.Throughput
+	Records
 	// Pending counts the jobs queued or running.
 	Pending(ctx context.Context) (int, error)
 	// List returns the records matching f, oldest first.
@@ -54,6 +61,9 @@ type Config struct {
 	// copies, for the pages that open them; nil when the dashboard only
 	// shows figures.
 	Objects storage.Objects
+	// Fixity is what the fixity checks found, shown on the page, in
+	// /api/fixity and /metrics; nil to show nothing of it (fixity.go).
+	Fixity FixitySource
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -81,7 +91,10 @@ type Dashboard struct {
 	now     func() time.Time
 	log     *slog.Logger
 	page    *template.Template
-	mux     *http.ServeMux
+	fixity  FixitySource
+	// evidence are the auditor's pages: search and record (record.go).
+	evidence evidencePages
+	mux      *http.ServeMux
 	// reports are the progress reports built, reused while the catalog
 	// is unchanged.
 	reports reports
@@ -112,6 +125,7 @@ func New(cfg Config) (*Dashboard, error) {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newCollector(d), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d.addFixity(cfg.Fixity, reg)
 
 	d.mux.HandleFunc("GET /{$}", d.servePage)
 	d.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -119,6 +133,10 @@ func New(cfg Config) (*Dashboard, error) {
 	d.mux.HandleFunc("GET /api/units", d.serveUnits)
 	d.mux.HandleFunc("GET /api/health", d.serveHealth)
 	d.mux.HandleFunc("GET /api/history", d.serveHistory)
+	d.mux.HandleFunc("GET /api/search", d.serveSearchAPI)
+	if err := d.addEvidence(); err != nil {
+		return nil, err
+	}
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 		ErrorHandling: promhttp.ContinueOnError,

@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"sohoa/storage"
 	"sohoa/storage/catalog"
 )
 
@@ -26,6 +28,46 @@ type Health struct {
 	NeedsReview int `json:"needs_review"`
 	// Attention lists the oldest of them, up to ten of each status.
 	Attention []Attention `json:"attention"`
+	// Store says whether the object store answers; absent when the
+	// dashboard has no store.
+	Store *StoreHealth `json:"store,omitempty"`
+}
+
+// StoreHealth is the answer of the object store to a probe.
+type StoreHealth struct {
+	Reachable bool `json:"reachable"`
+	// Error says, for a person, what failed when it is not reachable.
+	Error string `json:"error,omitempty"`
+	// LatencyMS is how long the probe took.
+	LatencyMS int64 `json:"latency_ms"`
+}
+
+// storeProbeKey is looked up to see whether the store answers; no object
+// is ever stored under it, so a reachable store answers "not found".
+const storeProbeKey = "health/probe"
+
+// storeProbeTimeout bounds the probe: a store that does not answer in
+// this time is reported unreachable rather than holding up the page.
+const storeProbeTimeout = 3 * time.Second
+
+// probeStore asks the object store about a key: any answer (the object
+// found or not) shows it reachable; no answer in time, or an
+// unavailable error, shows it down.
+func probeStore(ctx context.Context, objects storage.Objects) StoreHealth {
+	ctx, cancel := context.WithTimeout(ctx, storeProbeTimeout)
+	defer cancel()
+	start := time.Now()
+	_, err := objects.Stat(ctx, storeProbeKey)
+	h := StoreHealth{LatencyMS: time.Since(start).Milliseconds()}
+	switch {
+	case err == nil, errors.Is(err, storage.ErrNotFound):
+		h.Reachable = true
+	case errors.Is(err, context.DeadlineExceeded):
+		h.Error = fmt.Sprintf("kho lưu trữ không trả lời trong %v — kiểm tra máy chủ lưu trữ (the object store did not answer in %v: check the storage server)", storeProbeTimeout, storeProbeTimeout)
+	default:
+		h.Error = "không kết nối được kho lưu trữ — kiểm tra máy chủ lưu trữ hoặc ổ đĩa (the object store is unreachable: check the storage server or disk): " + err.Error()
+	}
+	return h
 }
 
 // Attention is a record a person must look at.
@@ -43,6 +85,13 @@ type Attention struct {
 func (d *Dashboard) health(ctx context.Context) (Health, error) {
 	now := d.now().UTC()
 	h := Health{At: now, Attention: []Attention{}}
+	// The store is probed while the catalog is read: a store that does
+	// not answer costs the probe's timeout once, not on top.
+	var probe chan StoreHealth
+	if d.objects != nil {
+		probe = make(chan StoreHealth, 1)
+		go func() { probe <- probeStore(ctx, d.objects) }() // buffered: never blocks
+	}
 	var err error
 	if h.Queue, err = d.src.Pending(ctx); err != nil {
 		return h, err
@@ -76,6 +125,10 @@ func (d *Dashboard) health(ctx context.Context) (Health, error) {
 		for _, r := range recs {
 			h.Attention = append(h.Attention, Attention{ID: r.ID, Unit: r.Unit, Source: r.Source, Status: r.Status, Error: r.Error, Updated: r.UpdatedAt})
 		}
+	}
+	if probe != nil {
+		sh := <-probe
+		h.Store = &sh
 	}
 	return h, nil
 }

@@ -28,6 +28,8 @@ var (
 		"Percent of the valid results held at a level that are digitized, this year to date.", []string{"level", "year"}, nil)
 	descTarget = prometheus.NewDesc("sohoa_progress_target_percent",
 		"The level's target percent for the year.", []string{"level", "year"}, nil)
+	descStoreUp = prometheus.NewDesc("sohoa_object_store_up",
+		"1 when the object store answered a probe at scrape time, 0 when it did not.", nil, nil)
 )
 
 // collector reads the catalog at scrape time: the figures are the
@@ -38,7 +40,7 @@ type collector struct{ d *Dashboard }
 func newCollector(d *Dashboard) prometheus.Collector { return collector{d} }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPages, descQueue, descRecords, descFailures, descPercent, descTarget} {
+	for _, d := range []*prometheus.Desc{descPages, descQueue, descRecords, descFailures, descPercent, descTarget, descStoreUp} {
 		ch <- d
 	}
 }
@@ -66,6 +68,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		for _, s := range []catalog.Status{catalog.StatusFailed, catalog.StatusNeedsReview} {
 			ch <- prometheus.MustNewConstMetric(descFailures, prometheus.GaugeValue, float64(counts[s]), string(s))
 		}
+	}
+	if c.d.objects != nil {
+		up := 0.0
+		if probeStore(ctx, c.d.objects).Reachable {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descStoreUp, prometheus.GaugeValue, up)
 	}
 	now := c.d.now().UTC()
 	rep, err := c.d.build(ctx, now.Year(), progress.DefaultAsOf(now.Year(), now))

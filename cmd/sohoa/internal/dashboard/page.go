@@ -43,6 +43,8 @@ type pageData struct {
 	ShowTable  bool
 	Unassigned int
 	Health     Health
+	// Fixity is what the fixity checks found; nil when not shown.
+	Fixity *FixityView
 	// Problem is why there are no figures (no units imported, a bad
 	// parameter), in the reader's words.
 	Problem string
@@ -77,6 +79,7 @@ func (d *Dashboard) servePage(w http.ResponseWriter, r *http.Request) {
 			d.log.Error("serve page", "url", r.URL.String(), "err", err)
 		}
 	}
+	data.Fixity = d.fixityView(ctx)
 	hr := <-health
 	if data.Health, err = hr.h, hr.err; err != nil {
 		d.log.Error("serve page: health", "err", err)
