@@ -24,8 +24,13 @@ DEMO_PROVINCE := 51
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 EVAL_SEED ?= $(shell date +%s)
 EVAL_N ?= 60
+FUZZTIME ?= 30s
+# Every fuzz target, as package:Name.
+FUZZ_TARGETS := ./pipeline/pages:FuzzSniff ./pipeline/pages:FuzzSplit ./pipeline/pages:FuzzSplitPDF \
+	./pipeline/pages:FuzzSplitTIFF ./pipeline/pages:FuzzSplitImage ./pipeline/extract:FuzzExtract \
+	./pipeline/extract:FuzzNumber ./pipeline/extract:FuzzDate ./pipeline/extract:FuzzIssuer
 
-.PHONY: help setup check-setup build test test-short demo eval eval-real bench lint fmt clean
+.PHONY: help setup check-setup build test test-short demo eval eval-real bench fuzz lint fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -99,6 +104,12 @@ bench: check-setup ## every benchmark, as ratios against references measured in 
 	status=0; go test -run '^$$' -bench . -benchtime 1x -timeout 90m ./... | tee out/bench.txt || status=$$?; \
 	go run ./cmd/sohoa/internal/benchreport -in out/bench.txt -out BENCHMARKS.md; \
 	echo "==> BENCHMARKS.md"; sed -n '/^## Targets/,/^## Every/p' BENCHMARKS.md | head -n -1; exit $$status
+
+fuzz: check-setup ## run each fuzz target for FUZZTIME (default 30s), one at a time
+	@for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "==> $$name ($$pkg, $(FUZZTIME))"; \
+		go test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
 
 lint: ## gofmt, go vet, staticcheck when installed
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

@@ -42,7 +42,9 @@ func findCertification(lines []line) (certification, bool) {
 			if m[4] >= 0 {
 				s := l.text()
 				b := strings.TrimRight(string([]rune(s)[runeIndex(f, m[4]):runeIndex(f, m[5])]), ".,;")
-				c.book = Value{Value: strings.ToUpper(b), Confidence: conf}
+				if b != "" { // "quyển số," with the register unread
+					c.book = Value{Value: strings.ToUpper(b), Confidence: conf}
+				}
 			}
 			continue
 		}

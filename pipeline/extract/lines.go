@@ -96,7 +96,7 @@ func pageLines(p ocr.Page) []line {
 func textLines(text string, width int) []line {
 	var out []line
 	gap := false
-	for _, raw := range strings.Split(strings.ToValidUTF8(text, ""), "\n") {
+	for _, raw := range strings.Split(dropControl(strings.ToValidUTF8(text, "")), "\n") {
 		raw = strings.ReplaceAll(raw, "\t", "   ")
 		if strings.TrimSpace(raw) == "" {
 			gap = true
@@ -140,7 +140,7 @@ func wordLines(p ocr.Page) []line {
 	byLine := map[int][]token{}
 	var order []int
 	for _, w := range p.Words {
-		t := strings.TrimSpace(w.Text)
+		t := strings.TrimSpace(dropControl(w.Text))
 		if t == "" || !hasPrintable(t) {
 			continue
 		}
@@ -169,6 +169,17 @@ func wordLines(p ocr.Page) []line {
 		out = append(out, line{toks: toks, gapBefore: gaps[n], hasBoxes: true, pageWidth: p.Width})
 	}
 	return out
+}
+
+// dropControl removes control characters but line breaks and tabs: a
+// text layer or a garbled file can carry NULs, which no field may hold.
+func dropControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\f' {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func hasPrintable(s string) bool {

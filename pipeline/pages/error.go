@@ -29,6 +29,8 @@ const (
 	// Unsupported: a known image format or compression Split does not
 	// read (BigTIFF, GIF, old-style JPEG-in-TIFF, ...).
 	Unsupported
+	// TooSmall: a page image too small to be a page (a 1×1 pixel image).
+	TooSmall
 )
 
 func (k Kind) String() string {
@@ -47,6 +49,8 @@ func (k Kind) String() string {
 		return "no pages"
 	case Unsupported:
 		return "unsupported"
+	case TooSmall:
+		return "too small"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -102,6 +106,11 @@ func (e *InputError) sentences() (vi, en string) {
 			return fmt.Sprintf("tệp có %d trang, vượt quá giới hạn %d trang — hãy tách thành nhiều tệp nhỏ hơn", pc.pages, pc.max),
 				fmt.Sprintf("the file has %d pages, more than the limit of %d: split it into smaller files", pc.pages, pc.max)
 		}
+		var ce *contentSizeError
+		if errors.As(e.Err, &ce) {
+			return fmt.Sprintf("nội dung trang giải nén ra hơn %d MB, dấu hiệu của tệp PDF hỏng hoặc cố ý gây hại — hãy in ra và quét lại", ce.max>>20),
+				fmt.Sprintf("the page content inflates to more than %d MB, a sign of a damaged or malicious PDF: print it and rescan it", ce.max>>20)
+		}
 		var se *sizeError
 		if errors.As(e.Err, &se) {
 			return fmt.Sprintf("ảnh trang quá lớn (%d×%d điểm ảnh) để xử lý an toàn — hãy quét lại ở độ phân giải 300 dpi", se.width, se.height),
@@ -112,6 +121,14 @@ func (e *InputError) sentences() (vi, en string) {
 	case NoPages:
 		return "tệp không có trang nào — hãy kiểm tra tệp gốc rồi quét lại",
 			"the file has no pages: check the original and rescan it"
+	case TooSmall:
+		var te *tinyError
+		if errors.As(e.Err, &te) {
+			return fmt.Sprintf("ảnh trang quá nhỏ (%d×%d điểm ảnh), không phải một trang tài liệu quét — hãy quét lại ở độ phân giải 300 dpi", te.width, te.height),
+				fmt.Sprintf("the page image is too small (%d×%d pixels) to be a scanned page: rescan at 300 dpi", te.width, te.height)
+		}
+		return "ảnh trang quá nhỏ, không phải một trang tài liệu quét — hãy quét lại ở độ phân giải 300 dpi",
+			"the page image is too small to be a scanned page: rescan at 300 dpi"
 	case Unsupported:
 		return "định dạng hoặc kiểu nén này chưa được hỗ trợ — hãy quét lại thành PDF, TIFF, JPEG hoặc PNG",
 			"this format or compression is not supported: rescan to PDF, TIFF, JPEG or PNG"
@@ -138,6 +155,16 @@ type sizeError struct {
 
 func (e *sizeError) Error() string {
 	return fmt.Sprintf("image is %d×%d pixels, more than the limit of %d", e.width, e.height, e.max)
+}
+
+// tinyError is the cause of a TooSmall page image.
+type tinyError struct {
+	width, height int
+	dpi           float64
+}
+
+func (e *tinyError) Error() string {
+	return fmt.Sprintf("a %d×%d image at %g dpi is under %d pt a side", e.width, e.height, e.dpi, minPoints)
 }
 
 // pageCountError is the cause of a TooLarge page count.

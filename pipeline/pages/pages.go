@@ -125,6 +125,7 @@ func Split(ctx context.Context, path string, opts Options, fn func(Page) error) 
 		return err
 	}
 	defer f.Close()
+	fn = refuseTiny(fe, fn)
 	switch format {
 	case FormatPDF:
 		return splitPDF(ctx, path, f, fe, opts, fn)
@@ -135,10 +136,37 @@ func Split(ctx context.Context, path string, opts Options, fn func(Page) error) 
 		if err != nil {
 			return err
 		}
+		if img, err = uprightRaster(img, fe); err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		return fn(Page{N: 1, Image: img})
+	}
+}
+
+// minPoints is the smallest page side, in points (1/72 inch), that a page
+// image may make at its resolution: PDF, and so the archival copy, has no
+// smaller page. Nothing that small is a scanned document.
+const minPoints = 3
+
+// assumedDPI is the resolution of an image that does not say, as the
+// archive writer assumes it.
+const assumedDPI = 300
+
+// refuseTiny wraps fn so that a page image too small to be a page (a 1×1
+// pixel image, say) is refused with a TooSmall error instead of passed on.
+func refuseTiny(fe fileError, fn func(Page) error) func(Page) error {
+	return func(p Page) error {
+		dpi := p.Image.DPI
+		if dpi <= 0 {
+			dpi = assumedDPI
+		}
+		if float64(p.Image.Width)*72/dpi < minPoints || float64(p.Image.Height)*72/dpi < minPoints {
+			return fe.new(TooSmall, p.N, &tinyError{p.Image.Width, p.Image.Height, dpi})
+		}
+		return fn(p)
 	}
 }
 

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/pdfcpu/pdfcpu/pkg/filter"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
@@ -63,6 +65,9 @@ func readPDF(ctx context.Context, f *os.File) (x *model.Context, err error) {
 	defer guard(&err)
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
+	// A few kilobytes of nested Flate can inflate to gigabytes; no stream
+	// of a real page needs more than maxContentBytes decoded.
+	conf.Limits.MaxDecodeBytes = maxContentBytes
 	return pdfcpu.ReadWithContext(ctx, f, conf)
 }
 
@@ -111,6 +116,10 @@ type pdfPage struct {
 func (d *pdfDoc) page(ctx context.Context, path string, n int, fe fileError, opts Options) (Page, error) {
 	pp, err := d.inspect(n)
 	if err != nil {
+		var ce *contentSizeError
+		if errors.As(err, &ce) {
+			return Page{}, fe.new(TooLarge, n, err)
+		}
 		return Page{}, fe.new(Corrupt, n, fmt.Errorf("read page: %w", err))
 	}
 	dpi, gray := opts.RenderDPI, false
@@ -211,7 +220,11 @@ func (d *pdfDoc) inspect(n int) (pp pdfPage, err error) {
 			}
 		}
 	}
-	content, err := x.PageContent(pd, n)
+	content, err := d.pageContent(pd)
+	var ce *contentSizeError
+	if errors.As(err, &ce) {
+		return pp, err
+	}
 	if err != nil && !errors.Is(err, model.ErrNoContent) {
 		// Leave the judgement to poppler, which tolerates more.
 		pp.content.painted = true
@@ -236,6 +249,74 @@ func (d *pdfDoc) inspect(n int) (pp pdfPage, err error) {
 		}
 	}
 	return pp, nil
+}
+
+// maxContentBytes bounds the decoded size of one stream and of one page's
+// content streams together. A scanned page's content is a few hundred
+// bytes and a dense born-digital page's a few megabytes; tens of megabytes
+// from a small file is a decompression bomb, which poppler would also
+// spend minutes parsing.
+const maxContentBytes = 32 << 20
+
+// contentSizeError is the cause of a page whose content inflates beyond
+// maxContentBytes.
+type contentSizeError struct{ max int64 }
+
+func (e *contentSizeError) Error() string {
+	return fmt.Sprintf("page content inflates to more than %d MiB", e.max>>20)
+}
+
+// pageContent is model.XRefTable.PageContent with every stream, and their
+// sum, bounded by maxContentBytes: pdfcpu decodes page content with its
+// own 512 MiB default whatever the configuration says.
+func (d *pdfDoc) pageContent(pd types.Dict) ([]byte, error) {
+	x := d.x.XRefTable
+	o, _ := pd.Find("Contents")
+	if o == nil {
+		return nil, model.ErrNoContent
+	}
+	o, err := x.Dereference(o)
+	if err != nil || o == nil {
+		return nil, err
+	}
+	var streams []types.Object
+	switch v := o.(type) {
+	case types.StreamDict:
+		streams = []types.Object{v}
+	case types.Array:
+		streams = v
+	default:
+		return nil, fmt.Errorf("page contents is a %T", o)
+	}
+	var out []byte
+	for _, o := range streams {
+		if o == nil {
+			continue
+		}
+		sd, _, err := x.DereferenceStreamDict(o)
+		if err != nil {
+			return nil, err
+		}
+		if sd == nil {
+			continue
+		}
+		b, err := sd.DecodeLengthWithLimit(-1, maxContentBytes-int64(len(out)))
+		if errors.Is(err, filter.ErrDecodeLimitExceeded) || int64(len(out)+len(b)) > maxContentBytes {
+			return nil, &contentSizeError{max: maxContentBytes}
+		}
+		if filter.IsCorruptFlateInput(err) || errors.Is(err, zlib.ErrChecksum) {
+			continue // as pdfcpu's relaxed mode does: poppler makes what it can of it
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+		sd.Content = nil // the page's bytes live in out; do not keep two copies
+	}
+	if len(out) == 0 {
+		return nil, model.ErrNoContent
+	}
+	return out, nil
 }
 
 // coversPage reports whether an image drawn with ctm fills the crop box,

@@ -5,7 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
+	"image"
+	"image/color"
 	"image/jpeg"
 	"image/png"
 	"io"
@@ -18,7 +19,7 @@ import (
 // readRaster reads a JPEG or PNG file as a one-page image, passing its bytes
 // through unchanged. Dimensions come from the header (DecodeConfig) and are
 // checked against MaxPixels before the rest of the file is read; the file
-// is never decoded.
+// is not decoded (uprightRaster decodes a JPEG stored sideways).
 func readRaster(f *os.File, format Format, fe fileError, opts Options) (ocr.Image, error) {
 	decodeConfig := png.DecodeConfig
 	if format == FormatJPEG {
@@ -51,6 +52,139 @@ func readRaster(f *os.File, format Format, fe fileError, opts Options) (ocr.Imag
 		return ocr.Image{}, fe.new(Corrupt, 0, err)
 	}
 	return img, nil
+}
+
+// uprightRaster turns a JPEG page upright when its EXIF orientation says
+// its pixels are stored turned or mirrored; other images are returned as
+// they are.
+func uprightRaster(img ocr.Image, fe fileError) (ocr.Image, error) {
+	if img.Format != string(FormatJPEG) {
+		return img, nil
+	}
+	o := jpegOrientation(img.Data)
+	if o <= 1 {
+		return img, nil
+	}
+	up, err := orient(img, o)
+	if err != nil {
+		return ocr.Image{}, fe.new(Corrupt, 0, err)
+	}
+	return up, nil
+}
+
+// jpegOrientation returns the EXIF orientation (1 to 8) of a JPEG, 1 when
+// it has none or an invalid one. Phones and some scanners store the pixels
+// as the sensor read them and say in EXIF how to turn them for display;
+// OCR engines ignore EXIF, so Split turns them itself.
+func jpegOrientation(b []byte) int {
+	for i := 2; i+4 <= len(b) && b[i] == 0xff; {
+		marker := b[i+1]
+		if marker == 0xff {
+			i++
+			continue
+		}
+		n := int(binary.BigEndian.Uint16(b[i+2:]))
+		if marker == 0xda || n < 2 || i+2+n > len(b) {
+			return 1
+		}
+		seg := b[i+4 : i+2+n]
+		if marker == 0xe1 && bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			if o := tiffOrientation(seg[6:]); o >= 1 && o <= 8 {
+				return o
+			}
+			return 1
+		}
+		i += 2 + n
+	}
+	return 1
+}
+
+// tiffOrientation reads tag 274 (Orientation) of the first IFD of the TIFF
+// structure inside an EXIF segment; 0 when absent.
+func tiffOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 0
+	}
+	var order binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		order = binary.LittleEndian
+	case "MM":
+		order = binary.BigEndian
+	default:
+		return 0
+	}
+	off := int64(order.Uint32(t[4:]))
+	if off < 8 || off+2 > int64(len(t)) {
+		return 0
+	}
+	n := int64(order.Uint16(t[off:]))
+	for k := int64(0); k < n; k++ {
+		e := off + 2 + 12*k
+		if e+12 > int64(len(t)) {
+			return 0
+		}
+		if order.Uint16(t[e:]) == 274 && order.Uint16(t[e+2:]) == 3 {
+			return int(order.Uint16(t[e+8:]))
+		}
+	}
+	return 0
+}
+
+// orient decodes a JPEG whose EXIF orientation o (2 to 8) is not upright
+// and returns it turned upright as PNM (P5 for grey, P6 for colour). Its
+// size was checked against MaxPixels from the header.
+func orient(img ocr.Image, o int) (ocr.Image, error) {
+	m, err := jpeg.Decode(bytes.NewReader(img.Data))
+	if err != nil {
+		return ocr.Image{}, fmt.Errorf("decode jpeg to turn it upright: %w", err)
+	}
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	// src maps a displayed pixel to the stored one (EXIF 2.3, tag 274).
+	src := func(x, y int) (int, int) {
+		switch o {
+		case 2:
+			return w - 1 - x, y
+		case 3:
+			return w - 1 - x, h - 1 - y
+		case 4:
+			return x, h - 1 - y
+		case 5:
+			return y, x
+		case 6:
+			return y, h - 1 - x
+		case 7:
+			return w - 1 - y, h - 1 - x
+		case 8:
+			return w - 1 - y, x
+		}
+		return x, y
+	}
+	gray, isGray := m.(*image.Gray)
+	magic, comps := "P6", 3
+	if isGray {
+		magic, comps = "P5", 1
+	}
+	hdr := pnmHeader(magic, dw, dh, 255)
+	out := make([]byte, len(hdr), len(hdr)+comps*dw*dh)
+	copy(out, hdr)
+	for y := 0; y < dh; y++ {
+		for x := 0; x < dw; x++ {
+			sx, sy := src(x, y)
+			if isGray {
+				out = append(out, gray.Pix[sy*gray.Stride+sx])
+				continue
+			}
+			c := color.RGBAModel.Convert(m.At(b.Min.X+sx, b.Min.Y+sy)).(color.RGBA)
+			out = append(out, c.R, c.G, c.B)
+		}
+	}
+	return ocr.Image{Data: out, Format: "pnm", Width: dw, Height: dh, DPI: img.DPI}, nil
 }
 
 // jpegDPI returns the JFIF density of a JPEG in dots per inch (0 when the

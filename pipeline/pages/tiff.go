@@ -203,9 +203,12 @@ func (t *tiffFile) readIFD(off int64) (tiffIFD, map[int]entry, error) {
 		}
 		v, err := t.ints(entry{tag: e.tag, typ: e.typ, count: 1, value: e.value}, 1)
 		if e.count > 1 && err == nil {
+			// Values beyond four bytes live elsewhere: read them all
+			// (BitsPerSample has one per sample) and keep the first.
 			var all []int64
-			all, err = t.ints(e, 16)
-			v = all[:1]
+			if all, err = t.ints(e, 16); err == nil {
+				v = all[:1]
+			}
 		}
 		if err != nil {
 			return 0, err
