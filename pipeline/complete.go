@@ -55,8 +55,9 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 	var pe *permanentError
 	if !errors.As(err, &pe) && d.job.Attempts < p.cfg.MaxAttempts {
 		p.log.Warn("job will be retried", "record", d.rec.ID, "source", d.rec.Source, "attempt", d.job.Attempts, "err", err)
-		if rerr := p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), err.Error()); rerr != nil {
+		if rerr := p.cfg.Queue.Retry(ctx, d.job.ID, owner, p.retryAt(d.job.Attempts), err.Error()); rerr != nil {
 			p.log.Error("retry job", "job", d.job.ID, "err", rerr)
+			catalogRefused(ctx, rerr)
 		}
 		d.settle()
 		return
@@ -65,7 +66,8 @@ func (p *Pipeline) complete(ctx context.Context, owner string, d *document) {
 	d.rec.Error = clerkMessage(err)
 	if uerr := p.cfg.Catalog.UpdateRecord(ctx, d.rec); uerr != nil {
 		p.log.Error("record failure", "record", d.rec.ID, "err", uerr)
-		_ = p.cfg.Queue.Retry(ctx, d.job.ID, owner, retryAt(d.job.Attempts), uerr.Error())
+		catalogRefused(ctx, uerr)
+		_ = p.cfg.Queue.Retry(ctx, d.job.ID, owner, p.retryAt(d.job.Attempts), uerr.Error())
 		d.settle()
 		return
 	}
@@ -169,7 +171,7 @@ func (p *Pipeline) judge(r catalog.Record) (catalog.Status, string) {
 // images are split from the original again rather than kept from OCR, so
 // memory holds one page at a time and a resumed job needs nothing else.
 func (p *Pipeline) buildArchive(ctx context.Context, d *document, pgs []catalog.Page) (string, error) {
-	f, err := os.CreateTemp(p.cfg.TempDir, "archive-*.pdf")
+	f, err := os.CreateTemp(p.cfg.TempDir, tempPattern("archive", ".pdf"))
 	if err != nil {
 		return "", fmt.Errorf("build archive: %w", err)
 	}
@@ -209,10 +211,18 @@ func (p *Pipeline) buildArchive(ctx context.Context, d *document, pgs []catalog.
 		return "", err
 	}
 	key := storage.ArchiveKey(d.rec.SHA256)
-	if _, err := p.cfg.Objects.Put(ctx, key, f, size, storage.PutOptions{ContentType: "application/pdf", SHA256: hex.EncodeToString(h.Sum(nil))}); err != nil {
+	sum := hex.EncodeToString(h.Sum(nil))
+	if _, err := p.cfg.Objects.Put(ctx, key, f, size, storage.PutOptions{ContentType: "application/pdf", SHA256: sum}); err != nil {
 		return "", fmt.Errorf("store archive of %s: %w", d.rec.Source, err)
 	}
-	p.event(ctx, "archive", d.rec.ID, map[string]any{"key": key, "size": size})
+	// The catalog keeps the archive's sha256 apart from the store's own
+	// record of it, so fixity checks catch both being rewritten.
+	if as, ok := p.cfg.Catalog.(catalog.ArchiveSums); ok {
+		if err := as.SetArchiveSHA256(ctx, d.rec.ID, sum); err != nil {
+			return "", fmt.Errorf("record archive sha256 of %s: %w", d.rec.Source, err)
+		}
+	}
+	p.event(ctx, "archive", d.rec.ID, map[string]any{"key": key, "size": size, "sha256": sum})
 	return key, nil
 }
 

@@ -38,9 +38,9 @@ type IngestResult struct {
 
 // Ingest stores every file's bytes untouched in the object store and
 // records it with a job in the catalog. Re-running the same request after
-// a crash resumes the same batch: files already recorded are not stored or
-// recorded again. Bytes already held by another record become a duplicate
-// record linked to it, stored once.
+// a crash resumes the same batch, even once it was sealed: files already
+// recorded are not stored or recorded again. Bytes already held by another
+// record become a duplicate record linked to it, stored once.
 func (p *Pipeline) Ingest(ctx context.Context, req IngestRequest, onFile func(catalog.Record)) (IngestResult, error) {
 	files, unreadable, err := collectFiles(req.Paths)
 	if err != nil {
@@ -50,7 +50,18 @@ func (p *Pipeline) Ingest(ctx context.Context, req IngestRequest, onFile func(ca
 	for i, f := range files {
 		abs[i] = f.path
 	}
-	b, err := p.cfg.Catalog.OpenBatch(ctx, catalog.Batch{Unit: req.Unit, Clerk: req.Clerk, Key: batchKey(req, abs)})
+	key := batchKey(req, abs)
+	if b, recs, ok, err := p.finishedBatch(ctx, key, files); err != nil {
+		return IngestResult{}, err
+	} else if ok {
+		for _, r := range recs {
+			if onFile != nil {
+				onFile(r)
+			}
+		}
+		return IngestResult{Batch: b, Records: recs, Unreadable: unreadable}, nil
+	}
+	b, err := p.cfg.Catalog.OpenBatch(ctx, catalog.Batch{Unit: req.Unit, Clerk: req.Clerk, Key: key})
 	if err != nil {
 		return IngestResult{}, fmt.Errorf("open batch: %w", err)
 	}
@@ -224,13 +235,15 @@ func (p *Pipeline) ingestFile(ctx context.Context, b catalog.Batch, req IngestRe
 	if err := p.storeOriginal(ctx, fh, key, size, sum, format.ContentType()); err != nil {
 		return catalog.Record{}, fmt.Errorf("store original of %s: %w", f.source, err)
 	}
-	r, err = p.cfg.Catalog.AddRecord(ctx, r, r.Status == catalog.StatusQueued)
+	events := []catalog.Event{p.newEvent("ingest", map[string]any{"source": r.Source, "sha256": sum, "size": size, "batch": b.ID, "unit": req.Unit, "clerk": req.Clerk})}
+	if r.Status == catalog.StatusDuplicate {
+		events = append(events, p.newEvent("duplicate", map[string]any{"of": r.DuplicateOf}))
+	}
+	r, err = p.addRecord(ctx, r, r.Status == catalog.StatusQueued, events)
 	if err != nil {
 		return catalog.Record{}, fmt.Errorf("record %s: %w", f.source, err)
 	}
-	p.event(ctx, "ingest", r.ID, map[string]any{"source": r.Source, "sha256": sum, "size": size, "batch": b.ID, "unit": req.Unit, "clerk": req.Clerk})
 	if r.Status == catalog.StatusDuplicate {
-		p.event(ctx, "duplicate", r.ID, map[string]any{"of": r.DuplicateOf})
 		if p.cfg.Hooks.Record != nil {
 			p.cfg.Hooks.Record(r)
 		}

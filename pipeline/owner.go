@@ -45,3 +45,9 @@ func ownerDead(owner, self string) bool {
 	err = syscall.Kill(pid, 0)
 	return errors.Is(err, syscall.ESRCH)
 }
+
+// OwnerStopped reports whether a job owner (a Job.Owner) is a process on
+// this host that no longer runs: its jobs are stuck until their leases run
+// out, or until a worker starts here and takes them back. Owners on other
+// hosts are never judged stopped.
+func OwnerStopped(owner string) bool { return ownerDead(owner, "") }

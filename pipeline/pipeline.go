@@ -48,6 +48,12 @@ type Config struct {
 	// MaxAttempts fails a job that was claimed this many times without
 	// finishing (a page that crashes the OCR engine, say); default 5.
 	MaxAttempts int
+	// RetryBase is the first wait before trying again what failed for a
+	// passing reason (the object store unreachable, a job to retry); each
+	// later wait doubles, up to RetryMax, with full jitter so workers do
+	// not retry in step. Default 1 s and 5 minutes; tests shorten them.
+	RetryBase time.Duration
+	RetryMax  time.Duration
 	// Actor names who the events are recorded for; default "sohoa".
 	Actor  string
 	Logger *slog.Logger
@@ -64,6 +70,9 @@ type Hooks struct {
 	Page func(recordID int64, n int)
 	// Record reports a record that reached a final status.
 	Record func(r catalog.Record)
+	// Store reports that the object store stopped answering (work waits
+	// and is tried again) or answers again: once per change, not per try.
+	Store func(s StoreState)
 }
 
 // Pipeline runs the stages.
@@ -98,6 +107,15 @@ func New(cfg Config) (*Pipeline, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 5
 	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = time.Second
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 5 * time.Minute
+	}
+	if cfg.RetryMax < cfg.RetryBase {
+		cfg.RetryMax = cfg.RetryBase
+	}
 	if cfg.Actor == "" {
 		cfg.Actor = "sohoa"
 	}
@@ -107,7 +125,9 @@ func New(cfg Config) (*Pipeline, error) {
 	if err := os.MkdirAll(cfg.TempDir, 0o755); err != nil {
 		return nil, fmt.Errorf("new pipeline: make temp dir: %w", err)
 	}
-	return &Pipeline{cfg: cfg, log: cfg.Logger.With("component", "pipeline")}, nil
+	p := &Pipeline{cfg: cfg, log: cfg.Logger.With("component", "pipeline")}
+	p.cfg.Objects = &patientStore{Objects: cfg.Objects, p: p}
+	return p, nil
 }
 
 // Stages a record passes, recorded in Record.Stage as each completes.

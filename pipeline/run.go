@@ -43,6 +43,7 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) error {
 	if err := p.requeueDead(ctx, owner); err != nil {
 		return err
 	}
+	p.sweepTemp()
 
 	engines := make([]interface{ Close() error }, 0, p.cfg.Workers)
 	var startErr error
@@ -65,6 +66,7 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	ctx = withAbort(ctx, cancel)
 
 	w := p.cfg.Workers
 	docs := make(chan *document)
@@ -175,6 +177,7 @@ func (p *Pipeline) Run(ctx context.Context, opts RunOptions) error {
 // drained (or forever with Follow).
 func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions, docs chan<- *document,
 	slots chan struct{}, wake <-chan struct{}, inflight *atomic.Int64, active *sync.Map) error {
+	failed := 0 // claims failed in a row (the catalog refusing writes)
 	for {
 		select {
 		case slots <- struct{}{}:
@@ -187,11 +190,12 @@ func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions,
 		cctx, cdone := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		job, err := p.cfg.Queue.Claim(cctx, owner, p.cfg.Lease)
 		if err == nil {
+			failed = 0
 			rec, err := p.cfg.Catalog.Record(cctx, job.RecordID)
 			if err != nil {
 				<-slots
 				p.log.Error("load claimed record", "job", job.ID, "record", job.RecordID, "err", err)
-				_ = p.cfg.Queue.Retry(cctx, job.ID, owner, time.Now().Add(backoff(job.Attempts)), err.Error())
+				_ = p.cfg.Queue.Retry(cctx, job.ID, owner, time.Now().Add(p.backoff(job.Attempts)), err.Error())
 				cdone()
 				continue
 			}
@@ -208,18 +212,32 @@ func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions,
 		}
 		cdone()
 		<-slots
+		wait := opts.Poll
 		if !errors.Is(err, catalog.ErrNoJob) {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			p.log.Warn("claim job", "err", err)
-		} else if !opts.Follow && inflight.Load() == 0 {
-			n, perr := p.cfg.Queue.Pending(ctx)
-			if perr == nil && n == 0 {
-				return nil
+			// A catalog that refuses writes (a full disk) is waited
+			// for with backoff and reported once, not every poll; a
+			// run that is not following gives up after a few tries,
+			// so the operator hears of it.
+			if failed++; failed == 1 {
+				p.log.Warn("claim job", "err", err)
+			}
+			if !opts.Follow && failed >= claimTries {
+				return fmt.Errorf("claim a job (%d tries): %w", failed, err)
+			}
+			wait = max(wait, p.backoff(failed))
+		} else {
+			failed = 0
+			if !opts.Follow && inflight.Load() == 0 {
+				n, perr := p.cfg.Queue.Pending(ctx)
+				if perr == nil && n == 0 {
+					return nil
+				}
 			}
 		}
-		t := time.NewTimer(opts.Poll)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -230,6 +248,10 @@ func (p *Pipeline) claimLoop(ctx context.Context, owner string, opts RunOptions,
 		}
 	}
 }
+
+// claimTries is how many claims in a row may fail before a Run that is
+// not following gives up.
+const claimTries = 5
 
 // heartbeat renews the leases of the jobs in flight.
 func (p *Pipeline) heartbeat(ctx context.Context, owner string, active *sync.Map, stop <-chan struct{}, log interface {
@@ -276,15 +298,16 @@ func (p *Pipeline) requeueDead(ctx context.Context, self string) error {
 	return nil
 }
 
-// backoff is the wait before retry n (1-based): exponential from 1 s to
-// 5 min, with full jitter so many workers do not retry in step.
-func backoff(attempt int) time.Duration {
+// backoff is the wait before retry n (1-based): exponential from
+// Config.RetryBase (1 s) to Config.RetryMax (5 min), with full jitter so
+// many workers do not retry in step.
+func (p *Pipeline) backoff(attempt int) time.Duration {
 	if attempt < 1 {
 		attempt = 1
 	}
-	d := time.Second << min(attempt-1, 9)
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
+	d := p.cfg.RetryBase << min(attempt-1, 20)
+	if d > p.cfg.RetryMax || d <= 0 {
+		d = p.cfg.RetryMax
 	}
 	return d/2 + rand.N(d/2+1)
 }

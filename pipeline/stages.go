@@ -108,7 +108,7 @@ func (p *Pipeline) fetchOriginal(ctx context.Context, r catalog.Record) (string,
 		return "", fmt.Errorf("fetch original %s: %w", r.Original, err)
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp(p.cfg.TempDir, "original-*")
+	f, err := os.CreateTemp(p.cfg.TempDir, tempPattern("original", ""))
 	if err != nil {
 		return "", fmt.Errorf("fetch original: %w", err)
 	}
@@ -202,7 +202,7 @@ func clerkMessage(err error) string {
 }
 
 // retryAt is when a failed job runs again.
-func retryAt(attempts int) time.Time { return time.Now().Add(backoff(attempts)) }
+func (p *Pipeline) retryAt(attempts int) time.Time { return time.Now().Add(p.backoff(attempts)) }
 
 // refineHandwriting reads what a clerk wrote by hand (the number on the
 // first page, the day of a date line on any page), which Tesseract's

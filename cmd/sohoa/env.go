@@ -83,17 +83,30 @@ func (e *env) open(ctx context.Context, cfg config) (*stores, error) {
 	if err != nil {
 		return nil, err
 	}
-	var objects storage.Objects
+	objects, err := openObjects(ctx, cfg)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &stores{cfg: cfg, catalog: db, objects: objects, logger: logger}, nil
+}
+
+// openObjects opens only the object store the configuration names, for
+// commands that must not create a catalog (restore into an empty folder).
+func openObjects(ctx context.Context, cfg config) (storage.Objects, error) {
+	var (
+		objects storage.Objects
+		err     error
+	)
 	if cfg.UseS3 {
 		objects, err = s3.Open(ctx, cfg.S3)
 	} else {
 		objects, err = local.Open(filepath.Join(cfg.DataDir, "objects"))
 	}
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open object store: %w", err)
+		return nil, fmt.Errorf("open object store %s: %w", cfg.storeName(), err)
 	}
-	return &stores{cfg: cfg, catalog: db, objects: objects, logger: logger}, nil
+	return objects, nil
 }
 
 // openData reads the configuration (the --data flag over the environment)

@@ -18,7 +18,7 @@ import (
 
 var unitCode = regexp.MustCompile(`^(\d{2}|\d{3}|\d{5})$`)
 
-func runIngest(ctx context.Context, e *env, args []string) error {
+func runIngest(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "ingest", "[tùy chọn] TỆP|THƯ MỤC...", `
 Nhập các tệp quét (PDF, TIFF nhiều trang, JPEG, PNG; thư mục được duyệt đệ quy):
 lưu bản gốc nguyên vẹn, nhận dạng chữ tiếng Việt, phân loại, trích xuất số ký
@@ -36,6 +36,7 @@ Interrupted? Run the same command again to resume.`)
 	noWait := fs.Bool("no-wait", false, "chỉ lưu và xếp hàng, để `sohoa worker` xử lý / only store and queue")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder (default $SOHOA_DATA or ./sohoa-data)")
 	verbose := fs.Bool("v", false, "ghi nhật ký chi tiết / verbose log")
+	defer func() { err = explainDiskFull(err, dataDirOf(*data)) }()
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -54,6 +55,7 @@ Interrupted? Run the same command again to resume.`)
 		return err
 	}
 	defer st.Close()
+	defer checkpointAtEnd(ctx, e, st)
 	if err := checkUnitInForce(ctx, st.catalog, *unit, time.Now()); err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ Interrupted? Run the same command again to resume.`)
 	return out.summary(ctx, st, res)
 }
 
-func runWorker(ctx context.Context, e *env, args []string) error {
+func runWorker(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags(e, "worker", "[tùy chọn]", `
 Xử lý các việc còn trong hàng đợi (sau "ingest --no-wait", hoặc khi lần chạy
 trước bị ngắt), rồi dừng khi hết việc; --follow để chờ việc mới.
@@ -102,6 +104,7 @@ and stop when the queue is empty; --follow keeps waiting for new jobs.`)
 	asJSON := fs.Bool("json", false, "in mỗi hồ sơ thành một dòng JSON / one JSON object per record")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder")
 	verbose := fs.Bool("v", false, "ghi nhật ký chi tiết / verbose log")
+	defer func() { err = explainDiskFull(err, dataDirOf(*data)) }()
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -110,6 +113,7 @@ and stop when the queue is empty; --follow keeps waiting for new jobs.`)
 		return err
 	}
 	defer st.Close()
+	defer checkpointAtEnd(ctx, e, st)
 	out := newOutput(e, *asJSON)
 	p, err := st.pipeline(*workers, "sohoa", out)
 	if err != nil {
@@ -140,6 +144,7 @@ func (s *stores) pipeline(workers int, actor string, out *output) (*pipeline.Pip
 			Pages:  out.bar.setPages,
 			Page:   func(int64, int) { out.bar.pageDone() },
 			Record: out.record,
+			Store:  out.storeState(s.cfg.storeName()),
 		},
 	})
 }

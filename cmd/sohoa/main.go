@@ -43,7 +43,7 @@ func commands() []command {
 		{"search", "tìm kiếm toàn văn / full-text search (accents optional)", runSearch},
 		{"get", "lấy bản gốc hoặc bản lưu trữ PDF / write a record's original or archival PDF", runGet},
 		{"verify", "kiểm tra toàn vẹn bản gốc / re-hash stored objects: missing, altered, orphaned", runVerify},
-		{"audit", "nhật ký kiểm toán / the hash-chained audit log: verify, log", runAudit},
+		{"audit", "nhật ký kiểm toán / the hash-chained audit log: verify, log, checkpoint", runAudit},
 		{"export", "xuất gói chứng cứ BagIt / export records as a BagIt evidence package", runExport},
 		{"units", "danh mục đơn vị hành chính / administrative units: import, show", runUnits},
 		{"inventory", "nạp số kết quả đang lưu giữ / load the valid results units hold", runInventory},

@@ -15,6 +15,13 @@ import (
 // when zero. A second record for the same (BatchID, Source) is refused:
 // look it up with RecordInBatch first.
 func (db *DB) AddRecord(ctx context.Context, r catalog.Record, enqueue bool) (catalog.Record, error) {
+	return db.AddRecordLogged(ctx, r, enqueue)
+}
+
+// AddRecordLogged is AddRecord that also appends events about the new
+// record (their RecordID set to its ID) in the same transaction: a crash
+// cannot leave the record without the log of who handed it over.
+func (db *DB) AddRecordLogged(ctx context.Context, r catalog.Record, enqueue bool, events ...catalog.Event) (catalog.Record, error) {
 	now := db.now().UTC()
 	if r.Status == "" {
 		r.Status = catalog.StatusQueued
@@ -39,6 +46,12 @@ func (db *DB) AddRecord(ctx context.Context, r catalog.Record, enqueue bool) (ca
 			if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (record_id, state, run_after, created_at)
 				VALUES (?, 'queued', ?, ?)`, r.ID, formatTime(now), formatTime(now)); err != nil {
 				return fmt.Errorf("enqueue: %w", err)
+			}
+		}
+		for _, e := range events {
+			e.RecordID = r.ID
+			if err := insertEvent(ctx, tx, now, e); err != nil {
+				return fmt.Errorf("log %s: %w", e.Action, err)
 			}
 		}
 		return reindex(ctx, tx, r.ID)
