@@ -6,6 +6,11 @@
 //
 //	go test -run '^$' -bench . -benchtime 1x ./... | tee out/bench.txt
 //	go run ./cmd/sohoa/internal/benchreport -in out/bench.txt -out BENCHMARKS.md
+//
+// -in takes several files separated by commas: a benchmark measured again
+// in a later file replaces its earlier result (to re-measure one part on a
+// quiet machine without running everything again), and the report names
+// the files it was written from.
 package main
 
 import (
@@ -25,7 +30,7 @@ import (
 )
 
 func main() {
-	in := flag.String("in", "", "output of go test -bench (default: standard input)")
+	in := flag.String("in", "", "output of go test -bench, or several files separated by commas, later ones replacing earlier results (default: standard input)")
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
 	flag.Parse()
 	if err := run(*in, *out); err != nil {
@@ -35,18 +40,32 @@ func main() {
 }
 
 func run(in, out string) error {
-	var r io.Reader = os.Stdin
-	if in != "" {
-		f, err := os.Open(in)
+	var (
+		res     parsed
+		sources []string
+	)
+	if in == "" {
+		p, err := parse(os.Stdin)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		r = f
+		res = p
 	}
-	res, err := parse(r)
-	if err != nil {
-		return err
+	for _, name := range strings.Split(in, ",") {
+		if name == "" {
+			continue
+		}
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		p, err := parse(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		res = res.merge(p)
+		sources = append(sources, name)
 	}
 	if len(res.results) == 0 {
 		return errors.New("no benchmark results in the input: did go test -bench run?")
@@ -57,10 +76,47 @@ func run(in, out string) error {
 		return err
 	}
 	write(f, res, machine(res.cpu), time.Now())
+	if len(sources) > 1 {
+		fmt.Fprintf(f, "\nWritten from %s (a benchmark in a later file replaces its earlier result).\n", strings.Join(sources, ", "))
+	}
 	if err := f.Close(); err != nil {
 		return err
 	}
 	return os.Rename(tmp, out)
+}
+
+// merge returns p with q's results added, each of q's replacing p's result
+// of the same package and name; a benchmark q measured again is no longer
+// reported failed.
+func (p parsed) merge(q parsed) parsed {
+	out := parsed{cpu: p.cpu}
+	if q.cpu != "" {
+		out.cpu = q.cpu
+	}
+	again := map[string]bool{}
+	for _, r := range q.results {
+		again[r.pkg+" "+r.name] = true
+	}
+	for _, r := range p.results {
+		if !again[r.pkg+" "+r.name] {
+			out.results = append(out.results, r)
+		}
+	}
+	out.results = append(out.results, q.results...)
+	for _, f := range p.failed {
+		redone := false
+		for k := range again {
+			name := k[strings.Index(k, " ")+1:]
+			if strings.Contains(f, name) {
+				redone = true
+			}
+		}
+		if !redone {
+			out.failed = append(out.failed, f)
+		}
+	}
+	out.failed = append(out.failed, q.failed...)
+	return out
 }
 
 // result is one benchmark's line: its package, name without the GOMAXPROCS

@@ -47,3 +47,31 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeReplacesRemeasured(t *testing.T) {
+	first, err := parse(strings.NewReader(sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := parse(strings.NewReader(`pkg: sohoa/cmd/sohoa
+cpu: AMD EPYC
+BenchmarkOCRThroughput/png-2   1   9 ns/op   0.9700 ratio
+BenchmarkOCRThroughput/pdf-2   1   9 ns/op   3.0 ratio
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := first.merge(again)
+	if v, _ := metric(cmdPkg, "BenchmarkOCRThroughput/png", "ratio")(m); v != 0.97 {
+		t.Errorf("png ratio after merge = %v, want the later 0.97", v)
+	}
+	if v, _ := metric(cmdPkg, "BenchmarkOCRThroughput/jpeg", "ratio")(m); v != 0.9839 {
+		t.Errorf("jpeg ratio after merge = %v, want the earlier 0.9839 kept", v)
+	}
+	if len(m.failed) != 0 {
+		t.Errorf("the pdf benchmark measured again is still reported failed: %v", m.failed)
+	}
+	if len(m.results) != len(first.results)+1 {
+		t.Errorf("%d results after merge, want %d", len(m.results), len(first.results)+1)
+	}
+}
