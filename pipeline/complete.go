@@ -108,6 +108,11 @@ func (p *Pipeline) finish(ctx context.Context, d *document) error {
 	}
 	d.rec.OCRConfidence = conf
 	d.rec.Stage = StageOCR
+	bySource := map[string]int{}
+	for _, pg := range pgs {
+		bySource[pg.Source]++
+	}
+	p.event(ctx, "ocr", d.rec.ID, map[string]any{"pages": len(pgs), "confidence": conf, "sources": bySource})
 
 	fields := extract.Extract(texts)
 	res := p.cfg.Classifier.Classify(strings.Join(parts, "\n\f"), fields)
