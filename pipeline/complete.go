@@ -196,7 +196,7 @@ func (p *Pipeline) buildArchive(ctx context.Context, d *document, pgs []catalog.
 	if err != nil {
 		return "", fmt.Errorf("build archive of %s: %w", d.rec.Source, err)
 	}
-	err = pages.Split(ctx, d.path, p.pagesOptions(), func(pg pages.Page) error {
+	err = p.splitDoc(ctx, d.rec, d.path, func(pg pages.Page) error {
 		if pg.N < 1 || pg.N > len(pgs) {
 			return fmt.Errorf("page %d appeared on the second read only", pg.N)
 		}
@@ -215,7 +215,7 @@ func (p *Pipeline) buildArchive(ctx context.Context, d *document, pgs []catalog.
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return "", err
 	}
-	key := storage.ArchiveKey(d.rec.SHA256)
+	key := archiveKey(d.rec)
 	sum := hex.EncodeToString(h.Sum(nil))
 	if _, err := p.cfg.Objects.Put(ctx, key, f, size, storage.PutOptions{ContentType: "application/pdf", SHA256: sum}); err != nil {
 		return "", fmt.Errorf("store archive of %s: %w", d.rec.Source, err)

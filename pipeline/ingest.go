@@ -24,6 +24,9 @@ type IngestRequest struct {
 	Paths []string
 	Unit  string
 	Clerk string
+	// Split, when set, splits each file into documents once stored (a
+	// stack of results scanned as one file); see SplitRule.
+	Split SplitRule
 }
 
 // IngestResult lists the records of the batch, one per file, in the order
@@ -226,6 +229,7 @@ func (p *Pipeline) ingestFile(ctx context.Context, b catalog.Batch, req IngestRe
 		r.Pages = first.Pages
 		r.Error = fmt.Sprintf("trùng với hồ sơ #%d (%s) đã nhập — không lưu lại lần nữa (same bytes as record #%d, not stored again)", first.ID, first.Source, first.ID)
 	case errors.Is(err, catalog.ErrNotFound):
+		r.Split = req.Split.String()
 	default:
 		return catalog.Record{}, fmt.Errorf("look up %s by checksum: %w", f.source, err)
 	}

@@ -44,6 +44,7 @@ func (p *Pipeline) finishedBatch(ctx context.Context, key string, files []inputF
 	if err != nil {
 		return catalog.Batch{}, nil, false, fmt.Errorf("list batch %d: %w", b.ID, err)
 	}
+	recs = madeByIngest(recs)
 	if len(recs) != len(files) {
 		return catalog.Batch{}, nil, false, nil
 	}

@@ -42,10 +42,18 @@ func (p *Pipeline) prepare(ctx context.Context, d *document, pageCh chan<- pageT
 		return d.endSplit(err)
 	}
 	d.path = path
+	if isStack(d.rec) {
+		if err := p.splitStack(ctx, d); err != nil {
+			return d.endSplit(err)
+		}
+	}
 
 	n, err := pages.Count(ctx, path, p.pagesOptions())
 	if err != nil {
 		return d.endSplit(p.inputError(d.rec, err))
+	}
+	if n, err = docPages(d.rec, n); err != nil {
+		return d.endSplit(err)
 	}
 	if p.cfg.Hooks.Pages != nil {
 		p.cfg.Hooks.Pages(d.rec.ID, n)
@@ -63,7 +71,7 @@ func (p *Pipeline) prepare(ctx context.Context, d *document, pageCh chan<- pageT
 	if err := p.cfg.Catalog.UpdateRecord(ctx, d.rec); err != nil {
 		return d.endSplit(fmt.Errorf("mark record %d processing: %w", d.rec.ID, err))
 	}
-	err = pages.Split(ctx, path, p.pagesOptions(), func(pg pages.Page) error {
+	err = p.splitDoc(ctx, d.rec, path, func(pg pages.Page) error {
 		if done[pg.N] {
 			if p.cfg.Hooks.Page != nil {
 				p.cfg.Hooks.Page(d.rec.ID, pg.N)

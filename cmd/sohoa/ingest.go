@@ -25,10 +25,26 @@ lưu bản gốc nguyên vẹn, nhận dạng chữ tiếng Việt, phân loại
 hiệu, ngày ban hành, cơ quan ban hành, trích yếu, tạo bản PDF/A tìm kiếm được.
 Mỗi tệp là một hồ sơ. Bị ngắt giữa chừng? Chạy lại đúng lệnh đó để tiếp tục.
 
+Quét cả chồng hồ sơ thành một tệp? --split blank tách thành từng văn bản tại
+các tờ trắng ngăn cách (chịu được bụi, nhiễu máy quét; trang chỉ có dấu đỏ in
+hằn sang vẫn thuộc văn bản trước); thêm --duplex khi quét hai mặt (tờ ngăn cách
+trắng cả hai mặt, mặt sau trắng của văn bản không làm tách). --split pages:N
+tách mỗi N trang. Bản gốc vẫn lưu nguyên một lần; mỗi văn bản là một hồ sơ ghi
+rõ trang của tệp gốc, ví dụ "chong.pdf pp. 4–7".
+  sohoa ingest --unit 51 --split blank --duplex chong-ho-so.pdf
+
 Ingest scans (PDF, multi-page TIFF, JPEG, PNG; folders recursively): store each
 original untouched, OCR it in Vietnamese, classify it, extract number, issue
 date, issuer and subject, and build a searchable PDF/A. One file is one record.
-Interrupted? Run the same command again to resume.`)
+Interrupted? Run the same command again to resume.
+
+A stack of results scanned as one file? --split blank splits it into
+documents at blank separator sheets (dust and scanner noise tolerated; a page
+showing only a seal bleeding through stays with its document); add --duplex
+for two-sided scans (a separator sheet is blank on both sides; a document's
+blank back pages do not split it). --split pages:N splits every N pages. The
+original is still stored whole, once; each document is a record naming its
+pages of the original, e.g. "stack.pdf pp. 4–7".`)
 	unit := fs.String("unit", "", "mã đơn vị hành chính (2, 3 hoặc 5 chữ số) / administrative unit code")
 	clerk := fs.String("clerk", os.Getenv("USER"), "người nhập / who is ingesting")
 	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR / OCR workers")
@@ -36,10 +52,16 @@ Interrupted? Run the same command again to resume.`)
 	noWait := fs.Bool("no-wait", false, "chỉ lưu và xếp hàng, để `sohoa worker` xử lý / only store and queue")
 	data := fs.String("data", "", "thư mục dữ liệu / data folder (default $SOHOA_DATA or ./sohoa-data)")
 	verbose := fs.Bool("v", false, "ghi nhật ký chi tiết / verbose log")
+	split := fs.String("split", "", "tách chồng hồ sơ: blank (tại tờ trắng) hoặc pages:N / split a stack: blank (at separator sheets) or pages:N")
+	duplex := fs.Bool("duplex", false, "với --split blank: quét hai mặt / with --split blank: scanned on both sides")
 	defer func() { err = explainDiskFull(err, dataDirOf(*data)) }()
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	rule, err := pipeline.ParseSplit(*split, *duplex)
+	if err != nil {
+		return usagef("%v", err)
 	}
 	if len(paths) == 0 {
 		return usagef("chưa chỉ ra tệp hay thư mục nào (name files or folders to ingest)")
@@ -65,7 +87,7 @@ Interrupted? Run the same command again to resume.`)
 	if err != nil {
 		return err
 	}
-	res, err := p.Ingest(ctx, pipeline.IngestRequest{Paths: paths, Unit: *unit, Clerk: *clerk}, nil)
+	res, err := p.Ingest(ctx, pipeline.IngestRequest{Paths: paths, Unit: *unit, Clerk: *clerk, Split: rule}, nil)
 	for _, u := range res.Unreadable {
 		out.bar.println("✗ " + u.Error())
 	}
@@ -192,11 +214,12 @@ func (o *output) record(r catalog.Record) {
 func (o *output) summary(ctx context.Context, st *stores, res pipeline.IngestResult) error {
 	if !o.json {
 		var done, review, failed, dup int
-		for _, r := range res.Records {
-			cur, err := st.catalog.Record(ctx, r.ID)
-			if err != nil {
-				return err
-			}
+		// Every record of the batch: a split stack has one per document.
+		recs, err := st.catalog.List(ctx, catalog.Filter{BatchID: res.Batch.ID})
+		if err != nil {
+			return err
+		}
+		for _, cur := range recs {
 			switch cur.Status {
 			case catalog.StatusDigitized:
 				done++

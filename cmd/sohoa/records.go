@@ -43,6 +43,13 @@ type recordJSON struct {
 	ContentType string             `json:"content_type"`
 	Size        int64              `json:"size"`
 	CreatedAt   string             `json:"created_at"`
+
+	// A document split from a stack: its pages of the original (both 0
+	// for the whole file) and the record ingest made for the stack.
+	FirstPage int    `json:"first_page,omitempty"`
+	LastPage  int    `json:"last_page,omitempty"`
+	SplitFrom int64  `json:"split_from,omitempty"`
+	Split     string `json:"split,omitempty"`
 }
 
 func toJSON(r catalog.Record, text string) recordJSON {
@@ -58,6 +65,7 @@ func toJSON(r catalog.Record, text string) recordJSON {
 			"issuer": round3(r.Issuer.Confidence), "subject": round3(r.Subject.Confidence),
 		},
 		DuplicateOf: r.DuplicateOf, ContentType: r.ContentType, Size: r.Size,
+		FirstPage: r.FirstPage, LastPage: r.LastPage, SplitFrom: r.SplitFrom, Split: r.Split,
 		CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
 	}
 }
@@ -89,7 +97,7 @@ func recordLine(r catalog.Record) string {
 		catalog.StatusDigitized: "đã số hóa", catalog.StatusNeedsReview: "cần kiểm tra", catalog.StatusFailed: "lỗi",
 		catalog.StatusDuplicate: "trùng", catalog.StatusQueued: "chờ", catalog.StatusProcessing: "đang xử lý",
 	}[r.Status]
-	s := fmt.Sprintf("%s #%d %s [%s/%s]", mark, r.ID, r.Source, label, r.Status)
+	s := fmt.Sprintf("%s #%d %s [%s/%s]", mark, r.ID, sourcePages(r), label, r.Status)
 	if r.Status == catalog.StatusDigitized || r.Status == catalog.StatusNeedsReview {
 		s += fmt.Sprintf(" %s", orDash(classify.TypeName(r.DocType.Value)))
 		s += fmt.Sprintf(" · số %s · ngày %s · %d trang", orDash(r.Number.Value), orDash(r.Issued.Value), r.Pages)
@@ -101,6 +109,18 @@ func recordLine(r catalog.Record) string {
 		s += "\n    " + r.Error
 	}
 	return s
+}
+
+// sourcePages names the record's file, with its page range when it is one
+// document of a split stack: "stack.pdf pp. 4–7".
+func sourcePages(r catalog.Record) string {
+	switch {
+	case r.FirstPage == 0:
+		return r.Source
+	case r.FirstPage == r.LastPage:
+		return fmt.Sprintf("%s p. %d", r.Source, r.FirstPage)
+	}
+	return fmt.Sprintf("%s pp. %d–%d", r.Source, r.FirstPage, r.LastPage)
 }
 
 func orDash(s string) string {

@@ -83,6 +83,16 @@ type Record struct {
 	Stage       string
 	DuplicateOf int64 // for StatusDuplicate: the record holding these bytes
 
+	// Split is how an ingested stack is to be split into documents ("" for
+	// one document; "blank", "blank-duplex", "pages:N").
+	Split string
+	// FirstPage..LastPage is the record's page range of its original,
+	// from 1; both 0 for the whole file (or a stack not yet split).
+	FirstPage, LastPage int
+	// SplitFrom is the record ingest made for the stack this document was
+	// split from (itself the stack's first document); 0 if none.
+	SplitFrom int64
+
 	DocType Field
 	Field   Field // lĩnh vực
 	Number  Field // số ký hiệu, e.g. "86/QĐ-UBND"

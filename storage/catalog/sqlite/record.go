@@ -72,10 +72,11 @@ func (db *DB) Record(ctx context.Context, id int64) (catalog.Record, error) {
 }
 
 // RecordInBatch returns the record of the batch made from source, matched
-// byte for byte; ErrNotFound if none.
+// byte for byte; ErrNotFound if none. Of a split stack it returns the
+// record ingest made (the stack's first document, lowest id).
 func (db *DB) RecordInBatch(ctx context.Context, batchID int64, source string) (catalog.Record, error) {
 	r, err := scanRecord(db.read.QueryRowContext(ctx, `SELECT `+recordColumns+` FROM records
-		WHERE batch_id = ? AND source = ?`, batchID, source))
+		WHERE batch_id = ? AND source = ? ORDER BY id LIMIT 1`, batchID, source))
 	if err != nil {
 		return catalog.Record{}, fmt.Errorf("read record %q of batch %d: %w", source, batchID, notFound(err))
 	}
@@ -174,7 +175,8 @@ var recordWritableNames = []string{
 	"batch_id", "unit", "source", "sha256", "size", "content_type", "pages", "status", "stage", "duplicate_of",
 	"doc_type", "doc_type_conf", "field", "field_conf", "number", "number_conf",
 	"issued", "issued_conf", "issuer", "issuer_conf", "subject", "subject_conf",
-	"ocr_confidence", "original", "archive", "error", "created_at", "updated_at",
+	"ocr_confidence", "original", "archive", "error",
+	"split", "first_page", "last_page", "split_from", "created_at", "updated_at",
 }
 
 var (
@@ -208,7 +210,8 @@ func recordArgs(r catalog.Record) []any {
 		r.BatchID, r.Unit, r.Source, strings.ToLower(r.SHA256), r.Size, r.ContentType, r.Pages, string(r.Status), r.Stage, nullID(r.DuplicateOf),
 		r.DocType.Value, r.DocType.Confidence, r.Field.Value, r.Field.Confidence, r.Number.Value, r.Number.Confidence,
 		r.Issued.Value, r.Issued.Confidence, r.Issuer.Value, r.Issuer.Confidence, r.Subject.Value, r.Subject.Confidence,
-		r.OCRConfidence, r.Original, r.Archive, r.Error, formatTime(r.CreatedAt), formatTime(r.UpdatedAt),
+		r.OCRConfidence, r.Original, r.Archive, r.Error,
+		r.Split, r.FirstPage, r.LastPage, nullID(r.SplitFrom), formatTime(r.CreatedAt), formatTime(r.UpdatedAt),
 	}
 }
 
@@ -216,19 +219,21 @@ func scanRecord(row interface{ Scan(...any) error }) (catalog.Record, error) {
 	var (
 		r                catalog.Record
 		status           string
-		dup              sql.NullInt64
+		dup, splitFrom   sql.NullInt64
 		created, updated string
 	)
 	err := row.Scan(&r.ID,
 		&r.BatchID, &r.Unit, &r.Source, &r.SHA256, &r.Size, &r.ContentType, &r.Pages, &status, &r.Stage, &dup,
 		&r.DocType.Value, &r.DocType.Confidence, &r.Field.Value, &r.Field.Confidence, &r.Number.Value, &r.Number.Confidence,
 		&r.Issued.Value, &r.Issued.Confidence, &r.Issuer.Value, &r.Issuer.Confidence, &r.Subject.Value, &r.Subject.Confidence,
-		&r.OCRConfidence, &r.Original, &r.Archive, &r.Error, &created, &updated)
+		&r.OCRConfidence, &r.Original, &r.Archive, &r.Error,
+		&r.Split, &r.FirstPage, &r.LastPage, &splitFrom, &created, &updated)
 	if err != nil {
 		return catalog.Record{}, err
 	}
 	r.Status = catalog.Status(status)
 	r.DuplicateOf = dup.Int64
+	r.SplitFrom = splitFrom.Int64
 	if r.CreatedAt, err = parseTime(created); err != nil {
 		return catalog.Record{}, err
 	}
