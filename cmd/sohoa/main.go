@@ -38,6 +38,7 @@ func commands() []command {
 	return []command{
 		{"ingest", "nhập các tệp quét vào kho và xử lý / ingest scans: store, OCR, classify, archive", runIngest},
 		{"worker", "xử lý hàng đợi / drain the job queue (resume interrupted work)", runWorker},
+		{"watch", "theo dõi thư mục máy quét / watch a scanner's folder: take, process, move to done/ or failed/", runWatch},
 		{"list", "liệt kê hồ sơ / list records", runList},
 		{"show", "xem một hồ sơ / show one record", runShow},
 		{"search", "tìm kiếm toàn văn / full-text search (accents optional)", runSearch},
