@@ -51,6 +51,7 @@ func commands() []command {
 		{"targets", "lộ trình chỉ tiêu số hóa / the yearly target schedule: show, load", runTargets},
 		{"progress", "tiến độ số hóa theo đơn vị và cấp / progress per unit and level against the target", runProgress},
 		{"serve", "trang theo dõi cho CNTT / the IT dashboard: progress, search, pipeline health, /metrics", runServe},
+		{"users", "người dùng trang web và vai trò / web users, roles and API tokens", runUsers},
 		{"fixtures", "sinh bộ ảnh quét mẫu / generate synthetic scans with ground truth", runFixtures},
 		{"doctor", "khám và sửa kho / find orphaned objects and stuck jobs, check the catalog", runDoctor},
 		{"backup", "sao lưu danh mục vào kho / back the catalog up to the object store", runBackup},

@@ -40,6 +40,7 @@ sohoa progress. Stop with Ctrl-C.
   /api/search       như / as sohoa search --json (?q=&unit=&type=&issued_from=…)
   /api/fixity       kết quả kiểm tra toàn vẹn / fixity results (như / as sohoa verify)
   /metrics          Prometheus
+  /login           đăng nhập / sign in (người dùng: sohoa users add; API: Authorization: Bearer TOKEN)
 
 Trong lúc chạy, serve đọc lại dần từng đối tượng trong kho (toàn kho mỗi
 --verify-every, đọc không quá --verify-max-rate mỗi giây để không làm chậm
@@ -57,6 +58,7 @@ Ví dụ / example:
 	checkpointEvery := fs.Duration("checkpoint-every", time.Hour, "ghi điểm mốc nhật ký kiểm toán ra kho sau mỗi khoảng này (0: không) / write an audit checkpoint this often (0: never)")
 	verifyEvery := fs.String("verify-every", "30d", "đọc lại toàn kho mỗi khoảng này, vd 30d, 12h; off: không / re-read the whole store once per this period, e.g. 30d; off: never")
 	verifyRate := fs.String("verify-max-rate", "8MB", "đọc lại tối đa mỗi giây / re-read at most this many bytes a second")
+	secureCookies := fs.Bool("secure-cookies", false, "cookie đăng nhập chỉ gửi qua HTTPS (khi có proxy TLS phía trước) / mark the sign-in cookie Secure (behind a TLS proxy)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -82,8 +84,14 @@ Ví dụ / example:
 		return err
 	}
 	defer stopVerify()
+	authn, err := serveAuth(ctx, e, db, *addr)
+	if err != nil {
+		return err
+	}
 	dash, err := dashboard.New(dashboard.Config{
-		Source: db,
+		Auth:          authn,
+		SecureCookies: *secureCookies,
+		Source:        db,
 		StatusCounts: func(ctx context.Context) (map[catalog.Status]int, error) {
 			s, err := db.Stats(ctx)
 			return s.Records, err

@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sohoa/cmd/sohoa/internal/auth"
 	"sohoa/storage"
 	"sohoa/storage/catalog"
 )
@@ -64,6 +65,13 @@ type Config struct {
 	// Fixity is what the fixity checks found, shown on the page, in
 	// /api/fixity and /metrics; nil to show nothing of it (fixity.go).
 	Fixity FixitySource
+	// Auth signs users in and finds who a session or token is; nil
+	// serves everyone the read-only view of before sign-in existed, as
+	// does an Authenticator with no users yet (auth.go).
+	Auth *auth.Authenticator
+	// SecureCookies marks the session cookie Secure even when serve
+	// itself is not on TLS (a TLS proxy in front).
+	SecureCookies bool
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -94,7 +102,10 @@ type Dashboard struct {
 	fixity  FixitySource
 	// evidence are the auditor's pages: search and record (record.go).
 	evidence evidencePages
-	mux      *http.ServeMux
+	// mux routes the requests ServeHTTP let through (auth.go).
+	mux           *router
+	auth          *auth.Authenticator
+	secureCookies bool
 	// reports are the progress reports built, reused while the catalog
 	// is unchanged.
 	reports reports
@@ -105,7 +116,8 @@ func New(cfg Config) (*Dashboard, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	d := &Dashboard{src: cfg.Source, objects: cfg.Objects, counts: cfg.StatusCounts, now: cfg.Now, log: cfg.Logger, mux: http.NewServeMux()}
+	d := &Dashboard{src: scopedSource{cfg.Source}, objects: cfg.Objects, counts: cfg.StatusCounts, now: cfg.Now, log: cfg.Logger, mux: newRouter(),
+		auth: cfg.Auth, secureCookies: cfg.SecureCookies}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -137,14 +149,10 @@ func New(cfg Config) (*Dashboard, error) {
 	if err := d.addEvidence(); err != nil {
 		return nil, err
 	}
+	d.addAuth()
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
 		ErrorHandling: promhttp.ContinueOnError,
 	}))
 	return d, nil
-}
-
-// ServeHTTP routes a request; a path the dashboard does not have is 404.
-func (d *Dashboard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	d.mux.ServeHTTP(w, r)
 }

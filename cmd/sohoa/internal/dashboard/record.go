@@ -39,13 +39,18 @@ const (
 	actionDownload = "download"
 )
 
-// userHeader names who is asking until sign-in exists (issue #4): a
-// proxy in front of serve that knows the user sets it.
+// userHeader names who is asking when serve has no users (and so no
+// sign-in): a proxy in front of serve that knows the user sets it. With
+// users, it is ignored: anyone could send it.
 const userHeader = "X-Sohoa-User"
 
-// actor is who the event of r is logged under: the user the proxy named,
-// else the address the request came from.
+// actor is who the event of r is logged under: the signed-in user; with
+// no users, the one the proxy named, else the address the request came
+// from.
 func actor(r *http.Request) string {
+	if u, ok := requestUser(r.Context()); ok {
+		return u.Name
+	}
 	if u := strings.TrimSpace(r.Header.Get(userHeader)); u != "" {
 		return u
 	}
