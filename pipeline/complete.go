@@ -130,6 +130,10 @@ func (p *Pipeline) finish(ctx context.Context, d *document) error {
 		"doc_type": res.DocType, "type_confidence": res.TypeConfidence, "field": res.Field,
 		"number": number.Value, "issued_on": fields.Issued.Value, "reasons": res.Reasons,
 	})
+	confirmed, err := p.keepReview(ctx, &d.rec)
+	if err != nil {
+		return err
+	}
 
 	key, err := p.buildArchive(ctx, d, pgs)
 	if err != nil {
@@ -139,12 +143,45 @@ func (p *Pipeline) finish(ctx context.Context, d *document) error {
 	d.rec.Stage = StageArchived
 
 	d.rec.Status, d.rec.Error = p.judge(d.rec)
+	if confirmed {
+		d.rec.Status, d.rec.Error = catalog.StatusDigitized, ""
+	}
 	d.rec.Stage = StageDone
 	if err := p.cfg.Catalog.UpdateRecord(ctx, d.rec); err != nil {
 		return fmt.Errorf("save record %d: %w", d.rec.ID, err)
 	}
 	p.event(ctx, "index", d.rec.ID, map[string]any{"status": d.rec.Status, "archive": key})
 	return nil
+}
+
+// reviewed is a catalog that keeps what a person set on a record and
+// whether they confirmed it (storage/catalog/sqlite, `sohoa review`).
+type reviewed interface {
+	PersonSet(ctx context.Context, recordID int64) (fields map[string]string, confirmed bool, err error)
+}
+
+// keepReview puts back the values a person set on r over what was just
+// read, so processing a record again (doctor --repair rebuilding its
+// archive, a retrained classifier) never undoes a clerk's correction. It
+// reports whether a person confirmed the record, which then stays
+// digitized.
+func (p *Pipeline) keepReview(ctx context.Context, r *catalog.Record) (bool, error) {
+	rv, ok := p.cfg.Catalog.(reviewed)
+	if !ok {
+		return false, nil
+	}
+	set, confirmed, err := rv.PersonSet(ctx, r.ID)
+	if err != nil {
+		return false, fmt.Errorf("read corrections of record %d: %w", r.ID, err)
+	}
+	byName := map[string]*catalog.Field{"doc_type": &r.DocType, "field": &r.Field, "number": &r.Number,
+		"issued_on": &r.Issued, "issuer": &r.Issuer, "subject": &r.Subject}
+	for name, v := range set {
+		if f := byName[name]; f != nil {
+			*f = catalog.Field{Value: v, Confidence: 1}
+		}
+	}
+	return confirmed, nil
 }
 
 // judge decides between digitized and needs_review: a record is digitized

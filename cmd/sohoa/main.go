@@ -42,6 +42,8 @@ func commands() []command {
 		{"list", "liệt kê hồ sơ / list records", runList},
 		{"show", "xem một hồ sơ / show one record", runShow},
 		{"search", "tìm kiếm toàn văn / full-text search (accents optional)", runSearch},
+		{"review", "hàng chờ kiểm tra: xem, sửa, xác nhận / the review queue: list, correct, confirm", runReview},
+		{"train", "huấn luyện lại bộ phân loại từ hồ sơ đã xác nhận / retrain the classifier from confirmed records", runTrain},
 		{"get", "lấy bản gốc hoặc bản lưu trữ PDF / write a record's original or archival PDF", runGet},
 		{"verify", "kiểm tra toàn vẹn bản gốc / re-hash stored objects: missing, altered, orphaned", runVerify},
 		{"audit", "nhật ký kiểm toán / the hash-chained audit log: verify, log, checkpoint", runAudit},
