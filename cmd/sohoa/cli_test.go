@@ -122,6 +122,17 @@ func TestCommandsJSONContract(t *testing.T) {
 	}
 	checkContract(t, "show --json", one)
 
+	// Every stage of a processed record is in the audit trail, in order
+	// (storing the original comes before the record exists: that event is
+	// about no record, and the ingest event carries the original's sha256).
+	var actions []string
+	for _, ev := range auditLog(t, data, "--record", "2") {
+		actions = append(actions, ev.Action)
+	}
+	if got, want := strings.Join(actions, " "), "ingest ocr classify archive index"; got != want {
+		t.Errorf("audit log of record 2: %s, want %s", got, want)
+	}
+
 	// Search with the accents and đ removed, as people type.
 	subject, _ := list[0]["subject"].(string)
 	words := strings.Fields(subject)
