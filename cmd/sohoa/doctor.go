@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -368,12 +369,7 @@ func (d *doctor) checkObjects(ctx context.Context, rep *doctorReport) error {
 		}
 	}
 
-	keys := make([]string, 0, len(stored))
-	for k := range stored {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(stored)) {
 		if referenced[k] {
 			continue
 		}
@@ -406,12 +402,7 @@ func (d *doctor) checkObjects(ctx context.Context, rep *doctorReport) error {
 		rep.Orphans = append(rep.Orphans, o)
 	}
 
-	qkeys := make([]string, 0, len(quarantined))
-	for k := range quarantined {
-		qkeys = append(qkeys, k)
-	}
-	sort.Strings(qkeys)
-	for _, k := range qkeys {
+	for _, k := range slices.Sorted(maps.Keys(quarantined)) {
 		info := quarantined[k]
 		o := doctorObject{Key: k, Size: info.Size, SHA256: info.SHA256, ModTime: info.ModTime}
 		home := strings.TrimPrefix(k, orphanPrefix)
@@ -602,13 +593,8 @@ func (d *doctor) exportOrphans(ctx context.Context, dir string) ([]string, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("export orphans: %w", err)
 	}
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		info := q[k]
 		path := filepath.Join(dir, info.SHA256+extFor(info.ContentType))
 		if err := writeObject(ctx, d.st.objects, k, path); err != nil {
