@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -22,6 +23,7 @@ import (
 
 	"sohoa/ocr/tesseract"
 	"sohoa/storage/bagit"
+	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/sqlite"
 )
 
@@ -193,6 +195,55 @@ func TestEvidenceInBrowser(t *testing.T) {
 	exportCmd := text("#export-hint code")
 	screenshot("evidence-search.png")
 
+	// The export button: the bag of the search downloads by a click, and
+	// validates.
+	bagDir := t.TempDir()
+	if _, err := chromedp.CallBrowser(tctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: bagDir, EventsEnabled: new(true),
+	}); err != nil {
+		t.Fatalf("allow downloads: %v", err)
+	}
+	bagBegun := chromedp.BrowserEvents(tctx, browser.DownloadWillBegin)
+	bagProgress := chromedp.BrowserEvents(tctx, browser.DownloadProgress)
+	do("export the bag", chromedp.Click(chromedp.CSS("#export")))
+	var bagGUID string
+	for ev, err := range bagBegun {
+		if err != nil {
+			t.Fatalf("wait for the bag's download: %v", err)
+		}
+		if !strings.HasPrefix(ev.SuggestedFilename, "sohoa-bag-") || !strings.HasSuffix(ev.SuggestedFilename, ".zip") {
+			t.Errorf("the browser saves the bag as %q, want sohoa-bag-YYYYMMDD-HHMM.zip", ev.SuggestedFilename)
+		}
+		bagGUID = ev.GUID
+		break
+	}
+	for ev, err := range bagProgress {
+		if err != nil {
+			t.Fatalf("wait for the bag's download: %v", err)
+		}
+		if ev.GUID == bagGUID && ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatalf("the browser canceled the download of the bag")
+		}
+		if ev.GUID == bagGUID && ev.State == browser.DownloadProgressStateCompleted {
+			break
+		}
+	}
+	if err := bagit.ValidateZip(context.Background(), filepath.Join(bagDir, bagGUID)); err != nil {
+		t.Errorf("the bag the #export button downloaded does not validate: %v", err)
+	}
+	if zr, err := zip.OpenReader(filepath.Join(bagDir, bagGUID)); err != nil {
+		t.Errorf("open the bag: %v", err)
+	} else {
+		found := false
+		for _, f := range zr.File {
+			found = found || strings.Contains(f.Name, fmt.Sprintf("/data/records/%d/original.", rec.ID))
+		}
+		zr.Close()
+		if !found {
+			t.Errorf("the bag the #export button downloaded lacks the original of record %d", rec.ID)
+		}
+	}
+
 	// The record, opened from the hit.
 	goTo("open the record", chromedp.Click(chromedp.CSS(hit+" a.hit-link")), fmt.Sprintf(`body[data-record="%d"] #history`, rec.ID))
 	if got := text("#sha256"); got != rec.SHA256 {
@@ -317,6 +368,19 @@ func TestEvidenceInBrowser(t *testing.T) {
 	}
 	if want := "view:record download:original view:record download:archive"; strings.Join(seen, " ") != want {
 		t.Errorf("the catalog logged %v, want %s", seen, want)
+	}
+	exports, err := db.AuditEvents(context.Background(), catalog.AuditFilter{Actor: "web:127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := 0
+	for _, e := range exports {
+		if e.Action == "export" && strings.Contains(e.Details, `"via":"dashboard"`) {
+			exported++
+		}
+	}
+	if exported != 1 {
+		t.Errorf("the catalog logged %d exports by the button's click as web:127.0.0.1, want 1", exported)
 	}
 }
 

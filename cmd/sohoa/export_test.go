@@ -25,6 +25,7 @@ import (
 	"sohoa/storage"
 	"sohoa/storage/bagit"
 	"sohoa/storage/catalog"
+	"sohoa/storage/evidence"
 	"sohoa/storage/s3"
 	"sohoa/storage/s3/s3test"
 )
@@ -223,7 +224,7 @@ func TestExportBag(t *testing.T) {
 		if _, ok := meta["confidence"].(map[string]any)["subject"]; !ok {
 			t.Errorf("record %d: record.json lacks the fields' confidences", r.ID)
 		}
-		var history []bagEvent
+		var history []evidence.Event
 		if err := json.Unmarshal(bag[prefix+"events.json"], &history); err != nil {
 			t.Errorf("record %d: events.json: %v", r.ID, err)
 		}
@@ -242,7 +243,7 @@ func TestExportBag(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("audit log: exit %d: %s", code, stderr)
 		}
-		var logged []bagEvent
+		var logged []evidence.Event
 		if err := json.Unmarshal([]byte(out), &logged); err != nil {
 			t.Fatalf("audit log --json: %v", err)
 		}
@@ -475,15 +476,38 @@ func TestExportUsage(t *testing.T) {
 func TestBagRootAndRanges(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"out/Chứng cứ đất 21181.zip": "chung-cu-dat-21181", "bag.zip": "bag", "../.zip": "bag", "a.b.ZIP": "a.b", "x/y z?.zip": "y-z-",
+		"out/Chứng cứ đất 21181.zip": "chung-cu-dat-21181", "bag.zip": "bag", "../.zip": "bag", "a.b.ZIP": "a.b", "a.b": "a.b", "x/y z?.zip": "y-z-",
 	} {
-		if got := bagRoot(in); got != want || bagit.CheckPath(got) != nil {
-			t.Errorf("bagRoot(%q) = %q, want %q", in, got, want)
+		if got := evidence.Root(in); got != want || bagit.CheckPath(got) != nil {
+			t.Errorf("evidence.Root(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := idRanges([]int64{1, 2, 3, 5, 7, 8}); got != "1-3,5,7-8" {
-		t.Errorf("idRanges = %q", got)
+	if got := evidence.IDRanges([]int64{1, 2, 3, 5, 7, 8}); got != "1-3,5,7-8" {
+		t.Errorf("IDRanges = %q", got)
 	}
+}
+
+// TestBagMetadataIsTheRecordContract: a bag's record.json is the JSON
+// `sohoa show --json` writes of the same record, every field set.
+func TestBagMetadataIsTheRecordContract(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2025, 1, 16, 8, 30, 0, 0, time.UTC)
+	r := catalog.Record{ID: 7, BatchID: 3, Unit: "21181", Source: `lo-3\86.png`, SHA256: strings.Repeat("ab", 32), Size: 1234,
+		ContentType: "image/png", Pages: 2, Status: catalog.StatusDigitized, Original: "originals/ab", Archive: "archives/ab",
+		Error: "e", DuplicateOf: 2, FirstPage: 1, LastPage: 2, SplitFrom: 5, Split: "s", CreatedAt: at, OCRConfidence: 0.91234,
+		DocType: catalog.Field{Value: "quyet-dinh", Confidence: 0.97}, Field: catalog.Field{Value: "dat-dai", Confidence: 0.64},
+		Number: catalog.Field{Value: "86/QĐ-UBND", Confidence: 0.88}, Issued: catalog.Field{Value: "2025-01-16", Confidence: 0.93},
+		Issuer: catalog.Field{Value: "UBND", Confidence: 0.81}, Subject: catalog.Field{Value: "giao đất", Confidence: 0.86}}
+	bag, _ := json.Marshal(evidence.NewMetadata(r, "chữ\n\ftrang 2"))
+	show, _ := json.Marshal(toJSON(r, "chữ\n\ftrang 2"))
+	if string(bag) != string(show) {
+		t.Errorf("record.json of a bag differs from sohoa show --json:\n bag  %s\n show %s", bag, show)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(bag, &m); err != nil {
+		t.Fatal(err)
+	}
+	checkContract(t, "record.json", m)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -520,9 +544,9 @@ func TestExportInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var progress bytes.Buffer
-	x := exporter{catalog: st.catalog, search: st.catalog, objects: &cancelingObjects{Objects: st.objects, cancel: cancel}}
+	x := evidence.New(st.catalog, &cancelingObjects{Objects: st.objects, cancel: cancel})
 	out := filepath.Join(t.TempDir(), "bag.zip")
-	_, err = x.export(ctx, catalog.Query{Unit: "21181"}, exportOptions{out: out, org: "test", actor: "test", now: time.Now(),
+	_, err = exportToFile(ctx, x, catalog.Query{Unit: "21181"}, exportOptions{out: out, org: "test", actor: "test", now: time.Now(),
 		progress: &exportProgress{w: &progress, tty: true}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("export = %v, want context.Canceled", err)

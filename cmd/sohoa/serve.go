@@ -38,6 +38,7 @@ sohoa progress. Stop with Ctrl-C.
   /search           tra cứu hồ sơ, không cần dấu / record search (accents optional)
   /records/ID       hồ sơ: trường, ảnh trang, chữ, PDF, bản gốc, lịch sử / a record's evidence view
   /api/search       như / as sohoa search --json (?q=&unit=&type=&issued_from=…)
+  /export.zip       gói chứng cứ BagIt như sohoa export, tham số như /search (all=1: mọi hồ sơ) / the BagIt bag of a search, as sohoa export
   /api/fixity       kết quả kiểm tra toàn vẹn / fixity results (như / as sohoa verify)
   /metrics          Prometheus
   /login           đăng nhập / sign in (người dùng: sohoa users add; API: Authorization: Bearer TOKEN)

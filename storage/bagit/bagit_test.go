@@ -4,7 +4,9 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/md5"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -463,5 +466,218 @@ func TestEncodedPaths(t *testing.T) {
 	tags, err := bagit.Tags(f)
 	if err != nil || len(tags) != 2 || tags[1].Value != "a long continued value" {
 		t.Errorf("Tags = %v, %v", tags, err)
+	}
+}
+
+// handBag is a bag written file by file, as another tool might: every
+// file by its path in the bag, the manifests included.
+type handBag map[string]string
+
+var handPayload = map[string]string{
+	"data/a.txt": "a", "data/sub/b.pdf": "%PDF-b", "data/100%.txt": "c", "data/two\nlines.txt": "d", "data/cr\rin.txt": "e",
+}
+
+// manifest lists paths of b with their sha256, paths encoded as RFC 8493
+// §2.1.3 says, separated by sep.
+func (b handBag) manifest(sep string, paths ...string) string {
+	var out strings.Builder
+	for _, p := range paths {
+		fmt.Fprintf(&out, "%s%s%s\n", sha([]byte(b[p])), sep, strings.NewReplacer("%", "%25", "\n", "%0A", "\r", "%0D").Replace(p))
+	}
+	return out.String()
+}
+
+func (b handBag) payload() []string {
+	var ps []string
+	for p := range b {
+		if strings.HasPrefix(p, "data/") {
+			ps = append(ps, p)
+		}
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// seal rewrites tagmanifest-sha256.txt over every other tag file.
+func (b handBag) seal() {
+	var tags []string
+	for p := range b {
+		if !strings.HasPrefix(p, "data/") && !strings.HasPrefix(p, "tagmanifest-") {
+			tags = append(tags, p)
+		}
+	}
+	sort.Strings(tags)
+	b["tagmanifest-sha256.txt"] = b.manifest("  ", tags...)
+}
+
+// newHandBag is a valid bag of handPayload, with a tag manifest.
+func newHandBag() handBag {
+	b := handBag{"bagit.txt": "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"}
+	octets := 0
+	for p, body := range handPayload {
+		b[p] = body
+		octets += len(body)
+	}
+	b["bag-info.txt"] = fmt.Sprintf("Source-Organization: UBND xã Tịnh Ấn Tây\nPayload-Oxum: %d.%d\n", octets, len(handPayload))
+	b["manifest-sha256.txt"] = b.manifest("  ", b.payload()...)
+	b.seal()
+	return b
+}
+
+func (b handBag) write(t *testing.T) string {
+	t.Helper()
+	base := t.TempDir()
+	for p, body := range b {
+		full := filepath.Join(base, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return base
+}
+
+// TestBrokenBags checks Validate against what RFC 8493 §3 asks of a
+// valid bag, on bags written by hand: each way of breaking one is
+// reported, and the forms the RFC allows (CR or CRLF line ends, tabs
+// between checksum and path, no bag-info.txt) are not.
+func TestBrokenBags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(b handBag)
+		// seal re-seals the tag manifest after the change, so only the
+		// problem under test is there to find.
+		seal bool
+		want string // "" for a valid bag
+	}{
+		{"untouched", func(handBag) {}, false, ""},
+		{"CRLF and CR line ends", func(b handBag) {
+			b["bagit.txt"] = "BagIt-Version: 1.0\r\nTag-File-Character-Encoding: UTF-8\r\n"
+			b["manifest-sha256.txt"] = strings.ReplaceAll(b["manifest-sha256.txt"], "\n", "\r")
+		}, true, ""},
+		{"tab between checksum and path", func(b handBag) {
+			b["manifest-sha256.txt"] = b.manifest("\t", b.payload()...)
+		}, true, ""},
+		{"no bag-info.txt and no tag manifest", func(b handBag) {
+			delete(b, "bag-info.txt")
+			delete(b, "tagmanifest-sha256.txt")
+		}, false, ""},
+		{"a second payload manifest", func(b handBag) {
+			var m strings.Builder
+			for _, p := range b.payload() {
+				s := sha512.Sum512([]byte(b[p]))
+				fmt.Fprintf(&m, "%x  %s\n", s, strings.NewReplacer("%", "%25", "\n", "%0A", "\r", "%0D").Replace(p))
+			}
+			b["manifest-sha512.txt"] = m.String()
+		}, true, ""},
+
+		{"bagit.txt with a byte order mark", func(b handBag) { b["bagit.txt"] = "\xef\xbb\xbf" + b["bagit.txt"] }, true, "byte order mark"},
+		{"bagit.txt with a third line", func(b handBag) { b["bagit.txt"] += "Bag-Size: 1 kB\n" }, true, "has 3 lines, want exactly 2"},
+		{"bagit.txt lines swapped", func(b handBag) {
+			b["bagit.txt"] = "Tag-File-Character-Encoding: UTF-8\nBagIt-Version: 1.0\n"
+		}, true, `line 1 is "Tag-File-Character-Encoding: UTF-8"`},
+		{"bagit.txt version not M.N", func(b handBag) {
+			b["bagit.txt"] = "BagIt-Version: 1\nTag-File-Character-Encoding: UTF-8\n"
+		}, true, `want "BagIt-Version: M.N"`},
+		{"bagit.txt value continued", func(b handBag) {
+			b["bagit.txt"] = "BagIt-Version:\n 1.0\nTag-File-Character-Encoding: UTF-8\n"
+		}, true, "has 3 lines"},
+		{"bagit.txt in another encoding", func(b handBag) {
+			b["bagit.txt"] = "BagIt-Version: 1.0\nTag-File-Character-Encoding: ISO-8859-1\n"
+		}, true, "only UTF-8 is supported"},
+		{"bagit.txt gone", func(b handBag) { delete(b, "bagit.txt") }, true, "bagit.txt is missing"},
+
+		{"Payload-Oxum counts another file", func(b handBag) {
+			b["bag-info.txt"] = strings.Replace(b["bag-info.txt"], fmt.Sprintf(".%d\n", len(handPayload)), fmt.Sprintf(".%d\n", len(handPayload)+1), 1)
+		}, true, "Payload-Oxum says"},
+		{"Payload-Oxum counts another byte", func(b handBag) {
+			b["bag-info.txt"] = strings.Replace(b["bag-info.txt"], "Payload-Oxum: ", "Payload-Oxum: 1", 1)
+		}, true, "Payload-Oxum says"},
+		{"Payload-Oxum not OCTETS.COUNT", func(b handBag) {
+			b["bag-info.txt"] = strings.Replace(b["bag-info.txt"], "Payload-Oxum: ", "Payload-Oxum: +", 1)
+		}, true, "is not OCTETS.COUNT"},
+
+		{"payload byte changed", func(b handBag) { b["data/a.txt"] = "b" }, true, "data/a.txt has sha256"},
+		{"payload file gone", func(b handBag) { delete(b, "data/sub/b.pdf") }, true, "data/sub/b.pdf, which cannot be read"},
+		{"payload file not in the manifest", func(b handBag) {
+			b["data/sub/extra.txt"] = ""
+			b["bag-info.txt"] = strings.Replace(b["bag-info.txt"], fmt.Sprintf(".%d\n", len(handPayload)), fmt.Sprintf(".%d\n", len(handPayload)+1), 1)
+		}, true, "data/sub/extra.txt is in data/ but not in manifest-sha256.txt"},
+		{"payload file not in the second manifest", func(b handBag) {
+			b["manifest-md5.txt"] = fmt.Sprintf("%x  data/a.txt\n", md5.Sum([]byte("a")))
+		}, true, "data/sub/b.pdf is in data/ but not in manifest-md5.txt"},
+		{"newline in a path not encoded", func(b handBag) {
+			b["manifest-sha256.txt"] = strings.Replace(b["manifest-sha256.txt"], "two%0Alines", "two\nlines", 1)
+		}, true, "data/two\nlines.txt is in data/ but not in manifest-sha256.txt"},
+		{"CR in a path not encoded", func(b handBag) {
+			b["manifest-sha256.txt"] = strings.Replace(b["manifest-sha256.txt"], "cr%0Din", "cr\rin", 1)
+		}, true, "data/cr\rin.txt is in data/ but not in manifest-sha256.txt"},
+		{"%25 left for %", func(b handBag) {
+			// "100%25.txt" names "100%.txt"; "100%2525.txt" names "100%25.txt", which is not there.
+			b["manifest-sha256.txt"] = strings.Replace(b["manifest-sha256.txt"], "100%25.txt", "100%2525.txt", 1)
+		}, true, "data/100%25.txt, which cannot be read"},
+		{"path out of the bag", func(b handBag) {
+			b["manifest-sha256.txt"] += sha([]byte("x")) + "  data/../../etc/passwd\n"
+		}, true, "is not a clean relative path"},
+		{"absolute path", func(b handBag) { b["manifest-sha256.txt"] += sha([]byte("x")) + "  /etc/passwd\n" }, true, "is not a clean relative path"},
+		{"tag file in a payload manifest", func(b handBag) {
+			b["manifest-sha256.txt"] += b.manifest("  ", "bagit.txt")
+		}, true, "a payload manifest lists only files under data/"},
+		{"line without a path", func(b handBag) { b["manifest-sha256.txt"] += sha(nil) + "\n" }, true, `want "checksum  path"`},
+		{"checksum not hex", func(b handBag) { b["manifest-sha256.txt"] += "zz  data/a.txt\n" }, true, `want "checksum  path"`},
+		{"file listed twice", func(b handBag) { b["manifest-sha256.txt"] += b.manifest("  ", "data/a.txt") }, true, "lists data/a.txt twice"},
+		{"no payload manifest", func(b handBag) { delete(b, "manifest-sha256.txt") }, true, "there is no payload manifest"},
+		{"no data/", func(b handBag) {
+			for _, p := range b.payload() {
+				delete(b, p)
+			}
+			b["manifest-sha256.txt"] = ""
+		}, true, "the payload directory data/ is missing"},
+		{"unsupported algorithm", func(b handBag) { b["manifest-crc32.txt"] = "" }, true, `unsupported algorithm "crc32"`},
+
+		{"tag file changed", func(b handBag) {
+			b["bag-info.txt"] = strings.Replace(b["bag-info.txt"], "Tịnh Ấn Tây", "Tịnh Ấn Đông", 1)
+		}, false, "tagmanifest-sha256.txt: bag-info.txt has sha256"},
+		{"manifest rewritten to match a changed file", func(b handBag) {
+			b["data/a.txt"] = "b"
+			b["manifest-sha256.txt"] = b.manifest("  ", b.payload()...)
+		}, false, "tagmanifest-sha256.txt: manifest-sha256.txt has sha256"},
+		{"tag file not in the tag manifest", func(b handBag) {
+			b["tagmanifest-sha256.txt"] = b.manifest("  ", "bagit.txt", "manifest-sha256.txt")
+		}, false, "tag file bag-info.txt is not in tagmanifest-sha256.txt"},
+		{"tag file slipped in", func(b handBag) { b["notes/extra.txt"] = "x" }, false, "tag file notes/extra.txt is not in tagmanifest-sha256.txt"},
+		{"tag manifest lists a payload file", func(b handBag) {
+			b["tagmanifest-sha256.txt"] += b.manifest("  ", "data/a.txt")
+		}, false, "a tag manifest must not list payload files"},
+		{"tag manifest lists a missing tag file", func(b handBag) {
+			b["tagmanifest-sha256.txt"] += b.manifest("  ", "fetch.txt")
+		}, false, "lists fetch.txt, which cannot be read"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := newHandBag()
+			tt.change(b)
+			if tt.seal {
+				b.seal()
+			}
+			err := bagit.Validate(context.Background(), os.DirFS(b.write(t)))
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("Validate = %v, want a valid bag", err)
+				}
+				return
+			}
+			var inv *bagit.Invalid
+			if !errors.As(err, &inv) {
+				t.Fatalf("Validate = %v, want *Invalid", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Validate = %v\nwant a problem mentioning %q", err, tt.want)
+			}
+		})
 	}
 }

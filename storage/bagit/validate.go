@@ -36,14 +36,23 @@ var algorithms = map[string]func() hash.Hash{
 	"md5": md5.New, "sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New,
 }
 
-var versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+var (
+	versionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
+	hexRE     = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+	oxumRE    = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
+)
 
 // Validate checks the bag whose base directory is the root of fsys as RFC
-// 8493 §3 defines a valid bag: bagit.txt declares a version and UTF-8,
-// there is at least one payload manifest, every payload file is listed in
-// every payload manifest and every listed file exists (complete), every
-// checksum in every manifest and tag manifest matches, and Payload-Oxum,
-// when given, counts the payload. It returns an *Invalid listing every
+// 8493 §3 defines a valid bag: bagit.txt is exactly its two lines (§2.1.1:
+// BagIt-Version M.N, then Tag-File-Character-Encoding, UTF-8 here, no
+// byte order mark), data/ and at least one payload manifest are there,
+// every payload file is listed in every payload manifest and every file a
+// manifest lists exists (complete), every checksum in every manifest and
+// tag manifest matches, paths decoded as §2.1.3 encodes them (%0A, %0D,
+// %25), and Payload-Oxum, when given, counts the payload. A tag manifest
+// must also list every other tag file (bagit.txt, bag-info.txt, the
+// payload manifests…): the RFC says it SHOULD, and a tag file it leaves
+// out could be changed unseen. It returns an *Invalid listing every
 // problem, or another error when fsys cannot be read at all.
 func Validate(ctx context.Context, fsys fs.FS) error {
 	v := &validator{ctx: ctx, fsys: fsys}
@@ -157,31 +166,67 @@ func (v *validator) run() error {
 			}
 		}
 	}
+	var tagFiles []string
+	if len(tagManifests) > 0 {
+		err := fs.WalkDir(v.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case p == "data" && d.IsDir():
+				return fs.SkipDir
+			case !d.IsDir() && !strings.HasPrefix(p, "tagmanifest-"):
+				tagFiles = append(tagFiles, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("list the tag files: %w", err)
+		}
+	}
 	for _, m := range tagManifests {
-		v.checkManifest(m, strings.TrimSuffix(strings.TrimPrefix(m, "tagmanifest-"), ".txt"), false)
+		listed := v.checkManifest(m, strings.TrimSuffix(strings.TrimPrefix(m, "tagmanifest-"), ".txt"), false)
+		for _, p := range tagFiles {
+			if !listed[p] {
+				v.problem("tag file %s is not in %s", p, m)
+			}
+		}
 	}
 	v.checkOxum(payload)
 	sort.Strings(v.problems)
 	return v.ctx.Err()
 }
 
-// checkDeclaration checks bagit.txt: exactly the two tags, in order.
+// checkDeclaration checks bagit.txt as RFC 8493 §2.1.1 has it: no byte
+// order mark, exactly two lines (each ended by LF, CR or CRLF), which are
+// "BagIt-Version: M.N" and "Tag-File-Character-Encoding: UTF-8".
 func (v *validator) checkDeclaration(b []byte) {
-	tags, err := parseTags(b)
-	if err != nil {
-		v.problem("bagit.txt: %v", err)
+	if bytes.HasPrefix(b, []byte("\xef\xbb\xbf")) {
+		v.problem("bagit.txt starts with a byte order mark, which RFC 8493 forbids")
 		return
 	}
-	if len(tags) != 2 || tags[0].Label != "BagIt-Version" || tags[1].Label != "Tag-File-Character-Encoding" {
-		v.problem("bagit.txt must hold exactly BagIt-Version then Tag-File-Character-Encoding")
+	lines := strings.Split(strings.TrimSuffix(normalizeLines(string(b)), "\n"), "\n")
+	if len(lines) != 2 {
+		v.problem("bagit.txt has %d lines, want exactly 2: BagIt-Version: M.N, then Tag-File-Character-Encoding: UTF-8", len(lines))
 		return
 	}
-	if !versionRE.MatchString(tags[0].Value) {
-		v.problem("bagit.txt: BagIt-Version %q is not M.N", tags[0].Value)
+	version, ok := strings.CutPrefix(lines[0], "BagIt-Version: ")
+	if !ok || !versionRE.MatchString(version) {
+		v.problem("bagit.txt line 1 is %q, want \"BagIt-Version: M.N\"", lines[0])
 	}
-	if !strings.EqualFold(tags[1].Value, "UTF-8") {
-		v.problem("bagit.txt: Tag-File-Character-Encoding %q: only UTF-8 is supported", tags[1].Value)
+	enc, ok := strings.CutPrefix(lines[1], "Tag-File-Character-Encoding: ")
+	switch {
+	case !ok:
+		v.problem("bagit.txt line 2 is %q, want \"Tag-File-Character-Encoding: UTF-8\"", lines[1])
+	case !strings.EqualFold(enc, "UTF-8"):
+		v.problem("bagit.txt: Tag-File-Character-Encoding %q: only UTF-8 is supported", enc)
 	}
+}
+
+// normalizeLines turns the line ends a tag file may have (CRLF, CR, LF)
+// into LF. A CR or LF inside a path is percent-encoded, so a bare one
+// always ends a line.
+func normalizeLines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // checkManifest verifies every line of a manifest and returns the paths it
@@ -199,15 +244,20 @@ func (v *validator) checkManifest(name, alg string, payload bool) map[string]boo
 		v.problem("%s: %v", name, err)
 		return listed
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc := bufio.NewScanner(strings.NewReader(normalizeLines(string(b))))
+	sc.Buffer(nil, 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimRight(sc.Text(), "\r")
+		line := sc.Text()
 		if line == "" {
 			continue
 		}
-		sum, rest, ok := strings.Cut(line, " ")
+		// "checksum, one or more linear whitespace, path" (§2.1.3).
+		sum, rest := line, ""
+		if i := strings.IndexAny(line, " \t"); i >= 0 {
+			sum, rest = line[:i], line[i:]
+		}
 		p := decodePath(strings.TrimLeft(rest, " \t"))
-		if !ok || p == "" {
+		if p == "" || !hexRE.MatchString(sum) {
 			v.problem("%s line %d: want \"checksum  path\", got %q", name, n, line)
 			continue
 		}
@@ -255,10 +305,15 @@ func (v *validator) checkOxum(payload map[string]int64) {
 		if t.Label != "Payload-Oxum" {
 			continue
 		}
-		octets, count, ok := strings.Cut(t.Value, ".")
-		o, err1 := strconv.ParseInt(octets, 10, 64)
-		c, err2 := strconv.Atoi(count)
-		if !ok || err1 != nil || err2 != nil {
+		m := oxumRE.FindStringSubmatch(t.Value)
+		var o int64
+		var c int
+		var err1, err2 error
+		if m != nil {
+			o, err1 = strconv.ParseInt(m[1], 10, 64)
+			c, err2 = strconv.Atoi(m[2])
+		}
+		if m == nil || err1 != nil || err2 != nil {
 			v.problem("bag-info.txt: Payload-Oxum %q is not OCTETS.COUNT", t.Value)
 			return
 		}

@@ -149,6 +149,7 @@ func New(cfg Config) (*Dashboard, error) {
 	if err := d.addEvidence(); err != nil {
 		return nil, err
 	}
+	d.addExport(cfg.Source)
 	d.addAuth()
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
