@@ -12,65 +12,16 @@ import (
 
 	"sohoa/pipeline/classify"
 	"sohoa/storage/catalog"
+	"sohoa/storage/evidence"
 )
 
 // recordJSON is the stable JSON contract of a record: scripts and checks
-// depend on these names.
-type recordJSON struct {
-	ID             int64   `json:"id"`
-	SHA256         string  `json:"sha256"`
-	Unit           string  `json:"unit"`
-	Batch          int64   `json:"batch"`
-	Source         string  `json:"source"`
-	Pages          int     `json:"pages"`
-	Status         string  `json:"status"`
-	DocType        string  `json:"doc_type"`
-	Field          string  `json:"field"`
-	Number         string  `json:"number"`
-	IssuedOn       string  `json:"issued_on"`
-	Issuer         string  `json:"issuer"`
-	Subject        string  `json:"subject"`
-	Text           string  `json:"text"`
-	OCRConfidence  float64 `json:"ocr_confidence"`
-	TypeConfidence float64 `json:"type_confidence"`
-	Original       string  `json:"original"`
-	Archive        string  `json:"archive"`
-	Error          string  `json:"error"`
+// depend on these names. It is the record.json of an evidence bag, so
+// the two cannot drift apart.
+type recordJSON = evidence.Metadata
 
-	// Beyond the contract: every field's own confidence, and links.
-	Confidence  map[string]float64 `json:"confidence"`
-	DuplicateOf int64              `json:"duplicate_of,omitempty"`
-	ContentType string             `json:"content_type"`
-	Size        int64              `json:"size"`
-	CreatedAt   string             `json:"created_at"`
+func toJSON(r catalog.Record, text string) recordJSON { return evidence.NewMetadata(r, text) }
 
-	// A document split from a stack: its pages of the original (both 0
-	// for the whole file) and the record ingest made for the stack.
-	FirstPage int    `json:"first_page,omitempty"`
-	LastPage  int    `json:"last_page,omitempty"`
-	SplitFrom int64  `json:"split_from,omitempty"`
-	Split     string `json:"split,omitempty"`
-}
-
-func toJSON(r catalog.Record, text string) recordJSON {
-	return recordJSON{
-		ID: r.ID, SHA256: r.SHA256, Unit: r.Unit, Batch: r.BatchID, Source: r.Source, Pages: r.Pages,
-		Status: string(r.Status), DocType: r.DocType.Value, Field: r.Field.Value, Number: r.Number.Value,
-		IssuedOn: r.Issued.Value, Issuer: r.Issuer.Value, Subject: r.Subject.Value, Text: text,
-		OCRConfidence: round3(r.OCRConfidence), TypeConfidence: round3(r.DocType.Confidence),
-		Original: r.Original, Archive: r.Archive, Error: r.Error,
-		Confidence: map[string]float64{
-			"doc_type": round3(r.DocType.Confidence), "field": round3(r.Field.Confidence),
-			"number": round3(r.Number.Confidence), "issued_on": round3(r.Issued.Confidence),
-			"issuer": round3(r.Issuer.Confidence), "subject": round3(r.Subject.Confidence),
-		},
-		DuplicateOf: r.DuplicateOf, ContentType: r.ContentType, Size: r.Size,
-		FirstPage: r.FirstPage, LastPage: r.LastPage, SplitFrom: r.SplitFrom, Split: r.Split,
-		CreatedAt: r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"),
-	}
-}
-
-func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
 
 // recordText joins a record's page texts, pages separated by a form feed.
 func recordText(ctx context.Context, c catalog.Catalog, id int64) (string, error) {
