@@ -16,7 +16,7 @@ export OMP_THREAD_LIMIT := 1
 GOBIN := $(shell go env GOPATH)/bin
 MINIO := $(GOBIN)/minio
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core pkg-config gcc chromium ocrmypdf
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie libtesseract-dev libleptonica-dev poppler-utils fonts-dejavu-core pkg-config gcc chromium ocrmypdf unzip
 BIN := bin/sohoa
 DEMO := demo-out
 DEMO_UNIT := 21181
@@ -37,7 +37,7 @@ help: ## list the targets
 
 # missing prints what a fresh machine still lacks, one item a line.
 define missing
-for c in tesseract pdftoppm pdftotext pdfimages pkg-config gcc chromium ocrmypdf; do command -v $$c >/dev/null || echo "command $$c"; done; \
+for c in tesseract pdftoppm pdftotext pdfimages pkg-config gcc chromium ocrmypdf unzip sha256sum; do command -v $$c >/dev/null || echo "command $$c"; done; \
 [ -f /usr/include/tesseract/baseapi.h ] || echo "libtesseract-dev"; \
 [ -f /usr/include/leptonica/allheaders.h ] || echo "libleptonica-dev"; \
 tesseract --list-langs 2>/dev/null | grep -qx vie || echo "tesseract-ocr-vie"; \

@@ -185,6 +185,7 @@ func TestExportBag(t *testing.T) {
 	if err := bagit.ValidateZip(context.Background(), bagPath); err != nil {
 		t.Fatalf("the exported bag does not validate: %v", err)
 	}
+	checkBagWithCoreutils(t, bagPath)
 
 	bag := readBag(t, bagPath)
 	for _, r := range recs {
