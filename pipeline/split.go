@@ -213,8 +213,9 @@ func (p *Pipeline) splitStack(ctx context.Context, d *document) error {
 	return nil
 }
 
-// docPages is how many pages the record has of its original's total.
-func docPages(r catalog.Record, total int) (int, error) {
+// rangePages is how many pages the record's range has of its original's
+// total (before its page plan: docPages).
+func rangePages(r catalog.Record, total int) (int, error) {
 	if r.FirstPage == 0 {
 		return total, nil
 	}
@@ -229,9 +230,10 @@ func docPages(r catalog.Record, total int) (int, error) {
 // errPastRange stops reading a file once a record's last page is read.
 var errPastRange = errors.New("past the record's last page")
 
-// splitDoc is pages.Split limited to the record's page range, the pages
-// numbered from 1 within it.
-func (p *Pipeline) splitDoc(ctx context.Context, r catalog.Record, path string, fn func(pages.Page) error) error {
+// splitRange is pages.Split limited to the record's page range, the
+// pages numbered from 1 within it; splitDoc reads it through the
+// record's page plan.
+func (p *Pipeline) splitRange(ctx context.Context, r catalog.Record, path string, fn func(pages.Page) error) error {
 	if r.FirstPage == 0 {
 		return pages.Split(ctx, path, p.pagesOptions(), fn)
 	}

@@ -52,7 +52,7 @@ func (p *Pipeline) prepare(ctx context.Context, d *document, pageCh chan<- pageT
 	if err != nil {
 		return d.endSplit(p.inputError(d.rec, err))
 	}
-	if n, err = docPages(d.rec, n); err != nil {
+	if n, err = p.docPages(ctx, d.rec, n); err != nil {
 		return d.endSplit(err)
 	}
 	if p.cfg.Hooks.Pages != nil {

@@ -24,6 +24,11 @@ type TakeRequest struct {
 	Unit   string
 	Clerk  string
 	Folder string // the watched folder, for the log
+	// Split, when set, splits the file into documents once stored (a
+	// stack scanned as one file), as IngestRequest.Split does. It is not
+	// part of what identifies the file: the same name and bytes taken
+	// again return the first record whatever the rule.
+	Split SplitRule
 }
 
 // Taken is what Take made of a file.
@@ -135,6 +140,7 @@ func (p *Pipeline) Take(ctx context.Context, req TakeRequest) (Taken, error) {
 		r.Pages = first.Pages
 		r.Error = fmt.Sprintf("trùng với hồ sơ #%d (%s) đã nhập — không lưu lại lần nữa (same bytes as record #%d, not stored again)", first.ID, first.Source, first.ID)
 	case errors.Is(err, catalog.ErrNotFound):
+		r.Split = req.Split.String()
 	default:
 		return Taken{}, fmt.Errorf("look up %s by checksum: %w", req.Name, err)
 	}
@@ -146,7 +152,7 @@ func (p *Pipeline) Take(ctx context.Context, req TakeRequest) (Taken, error) {
 		return Taken{}, fmt.Errorf("store original of %s: %w", req.Name, err)
 	}
 	events := []catalog.Event{p.newEvent("ingest", map[string]any{"source": r.Source, "sha256": sum, "size": size,
-		"batch": b.ID, "unit": req.Unit, "clerk": req.Clerk, "watch": req.Folder})}
+		"batch": b.ID, "unit": req.Unit, "clerk": req.Clerk, "watch": req.Folder, "split": r.Split})}
 	if r.Status == catalog.StatusDuplicate {
 		events = append(events, p.newEvent("duplicate", map[string]any{"of": r.DuplicateOf}))
 	}
