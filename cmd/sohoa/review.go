@@ -5,20 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
+	"runtime"
 	"strings"
 	"time"
-	"unicode"
 
+	"sohoa/cmd/sohoa/internal/dashboard"
+	"sohoa/pipeline"
 	"sohoa/pipeline/classify"
-	"sohoa/pipeline/vntext"
+	"sohoa/pipeline/review"
 	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/sqlite"
 )
 
 func runReview(ctx context.Context, e *env, args []string) error {
-	return dispatch(ctx, e, "review", `Cách dùng / usage: sohoa review list | set ID trường=giá-trị … | confirm ID
+	return dispatch(ctx, e, "review", `Cách dùng / usage: sohoa review list | set ID trường=giá-trị … | pages ID thao-tác … | confirm ID
 
   list     hàng chờ kiểm tra: hồ sơ cần kiểm tra hoặc lỗi, theo đơn vị, cũ trước,
            kèm lý do và giá trị đề xuất
@@ -26,15 +26,21 @@ func runReview(ctx context.Context, e *env, args []string) error {
            per unit, oldest first, with why and the proposed values
   set      sửa trường của một hồ sơ (mỗi lần sửa được ghi nhật ký: ai, khi nào, cũ, mới)
            correct fields of a record (each correction is logged: who, when, old, new)
+  pages    xoay, sắp lại hoặc bỏ trang rồi đọc lại hồ sơ (bản gốc giữ nguyên)
+           turn, re-order or remove pages, then read the record again (the original is kept)
   confirm  xác nhận hồ sơ: thành "đã số hóa" và được tính vào chỉ tiêu
            confirm a record: it becomes digitized and counts toward targets
 
 Ví dụ / example:
   sohoa review list --unit 21181
   sohoa review set 12 doc_type=quyet-dinh number=86/QĐ-UBND issued_on=16/01/2025 --clerk "Nguyễn Thị Lan"
+  sohoa review pages 12 rotate=2:180 remove=3 --clerk "Nguyễn Thị Lan"
   sohoa review confirm 12 --clerk "Nguyễn Thị Lan"
+
+Trên trình duyệt / in the browser: sohoa serve, rồi mở / then open /review
 `, args,
-		subcommand{"list", runReviewList}, subcommand{"set", runReviewSet}, subcommand{"confirm", runReviewConfirm})
+		subcommand{"list", runReviewList}, subcommand{"set", runReviewSet}, subcommand{"pages", runReviewPages},
+		subcommand{"confirm", runReviewConfirm})
 }
 
 // reviewFieldJSON is one field as the review queue shows it.
@@ -212,130 +218,6 @@ func printReviewEntry(w io.Writer, en reviewJSON) {
 	fmt.Fprintln(w)
 }
 
-// reviewAliases are the other names a clerk may type for a review field.
-var reviewAliases = map[string]string{
-	"type": "doc_type", "loai": "doc_type",
-	"linh_vuc": "field", "linhvuc": "field",
-	"so": "number", "so_ky_hieu": "number",
-	"issued": "issued_on", "date": "issued_on", "ngay": "issued_on",
-	"co_quan":   "issuer",
-	"trich_yeu": "subject",
-	"hieu_luc":  "valid", "validity": "valid",
-}
-
-// parseCorrection validates one "field=value" argument and returns it in
-// the form the catalog stores.
-func parseCorrection(arg string, today time.Time) (sqlite.Correction, error) {
-	name, value, ok := strings.Cut(arg, "=")
-	if !ok {
-		return sqlite.Correction{}, usagef("%q: viết trường=giá-trị, ví dụ doc_type=quyet-dinh (write field=value)", arg)
-	}
-	name = strings.ToLower(strings.TrimSpace(strings.ReplaceAll(name, "-", "_")))
-	if a, ok := reviewAliases[name]; ok {
-		name = a
-	}
-	value = strings.TrimSpace(value)
-	if strings.IndexFunc(value, func(r rune) bool { return unicode.IsControl(r) }) >= 0 {
-		return sqlite.Correction{}, usagef("%s: giá trị có ký tự điều khiển (the value has control characters)", name)
-	}
-	bad := func(format string, a ...any) error {
-		return usagef("%s=%q: %s", name, value, fmt.Sprintf(format, a...))
-	}
-	switch name {
-	case "doc_type":
-		slug, ok := labelSlug(classify.Types(), value)
-		if !ok {
-			return sqlite.Correction{}, bad("không phải loại văn bản; dùng một trong / not a document type; use one of: %s", slugList(classify.Types()))
-		}
-		value = slug
-	case "field":
-		slug, ok := labelSlug(classify.Fields(), value)
-		if !ok {
-			return sqlite.Correction{}, bad("không phải lĩnh vực; dùng một trong / not a field; use one of: %s", slugList(classify.Fields()))
-		}
-		value = slug
-	case "issued_on":
-		d, err := parseIssueDate(value, today)
-		if err != nil {
-			return sqlite.Correction{}, bad("%v", err)
-		}
-		value = d
-	case "number", "issuer", "subject":
-		value = strings.Join(strings.Fields(value), " ")
-		if value == "" && name != "number" {
-			return sqlite.Correction{}, bad("không được để trống (must not be empty)")
-		}
-	case "valid":
-		switch vntext.Fold(strings.ToLower(value)) {
-		case "true", "yes", "1", "co", "con":
-			value = "true"
-		case "false", "no", "0", "khong", "het":
-			value = "false"
-		default:
-			return sqlite.Correction{}, bad("dùng true hoặc false (use true or false)")
-		}
-	default:
-		return sqlite.Correction{}, usagef("%q: không có trường này; dùng / no such field; use %s", name, strings.Join(sqlite.ReviewFields, ", "))
-	}
-	return sqlite.Correction{Field: name, Value: value}, nil
-}
-
-// labelSlug finds the slug a clerk meant: the slug itself or the display
-// name, accents and case optional ("Quyết định", "quyet dinh").
-func labelSlug(ls []classify.Label, v string) (string, bool) {
-	key := strings.ReplaceAll(vntext.Fold(strings.ToLower(v)), " ", "-")
-	for _, l := range ls {
-		if key == l.Slug || key == strings.ReplaceAll(vntext.Fold(strings.ToLower(l.Name)), " ", "-") {
-			return l.Slug, true
-		}
-	}
-	return "", false
-}
-
-func slugList(ls []classify.Label) string {
-	s := make([]string, len(ls))
-	for i, l := range ls {
-		s[i] = l.Slug
-	}
-	return strings.Join(s, ", ")
-}
-
-// dayMonthYear is a date as Vietnamese documents write it (16/01/2025,
-// 16-1-2025, 16.01.2025), yearMonthDay one as ISO 8601 writes it.
-var (
-	dayMonthYear = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
-	yearMonthDay = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})$`)
-)
-
-// parseIssueDate reads 2025-01-16 or 16/01/2025 and returns it as ISO; a
-// day that does not exist, one before 1945 (no document of this state is
-// older) or after today is refused.
-func parseIssueDate(s string, today time.Time) (string, error) {
-	var d, mo, y int
-	if m := yearMonthDay.FindStringSubmatch(s); m != nil {
-		y, _ = strconv.Atoi(m[1])
-		mo, _ = strconv.Atoi(m[2])
-		d, _ = strconv.Atoi(m[3])
-	} else if m := dayMonthYear.FindStringSubmatch(s); m != nil {
-		d, _ = strconv.Atoi(m[1])
-		mo, _ = strconv.Atoi(m[2])
-		y, _ = strconv.Atoi(m[3])
-	} else {
-		return "", errors.New("viết ngày dạng 16/01/2025 hoặc 2025-01-16 (write the day as 16/01/2025 or 2025-01-16)")
-	}
-	t := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d || int(t.Month()) != mo {
-		return "", errors.New("không có ngày này (no such day): kiểm tra lại / check it")
-	}
-	if t.Year() < 1945 {
-		return "", errors.New("trước năm 1945 (before 1945): kiểm tra lại năm / check the year")
-	}
-	if t.After(today) {
-		return "", errors.New("ngày trong tương lai (a day in the future): kiểm tra lại / check it")
-	}
-	return t.Format(time.DateOnly), nil
-}
-
 func runReviewSet(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "review set", "ID trường=giá-trị … [--clerk TÊN] [--json]", `
 Sửa các trường của một hồ sơ. Giá trị sửa có độ tin cậy 1, được đánh dấu "do
@@ -373,17 +255,12 @@ Ví dụ / example:
 	if err != nil {
 		return err
 	}
-	var cs []sqlite.Correction
-	seen := map[string]bool{}
+	var cs []review.Correction
 	for _, a := range pos[1:] {
-		c, err := parseCorrection(a, time.Now())
+		c, err := review.ParseArg(a, time.Now())
 		if err != nil {
-			return err
+			return usagef("%v", err)
 		}
-		if seen[c.Field] {
-			return usagef("%s được sửa hai lần (given twice): giữ một / keep one", c.Field)
-		}
-		seen[c.Field] = true
 		cs = append(cs, c)
 	}
 	db, err := e.openCatalog(ctx, *data)
@@ -391,12 +268,12 @@ Ví dụ / example:
 		return err
 	}
 	defer db.Close()
-	r, err := reviewable(ctx, db, id)
-	if err != nil {
-		return err
-	}
 	who := actorName(*clerk)
-	changes, err := db.Correct(ctx, r.ID, who, cs)
+	changes, err := correctRecord(ctx, db, id, who, cs)
+	var twice errGivenTwice
+	if errors.As(err, &twice) {
+		return usagef("%v", err)
+	}
 	if err != nil {
 		return err
 	}
@@ -416,21 +293,84 @@ Ví dụ / example:
 	return nil
 }
 
+// reviewRefusal is a review action refused for a reason the clerk can
+// act on (the review page shows it as such, dashboard.Refusal).
+type reviewRefusal struct{ err error }
+
+func (e *reviewRefusal) Error() string { return e.err.Error() }
+func (e *reviewRefusal) Unwrap() error { return e.err }
+
+func refusalf(format string, a ...any) error { return &reviewRefusal{fmt.Errorf(format, a...)} }
+
+// errGivenTwice is a correction naming a field twice.
+type errGivenTwice struct{ field string }
+
+func (e errGivenTwice) Error() string {
+	return fmt.Sprintf("%s được sửa hai lần (given twice): giữ một / keep one", e.field)
+}
+
+// correctRecord sets the corrections cs, each already read by
+// review.Parse, on record id as who decided: the one path of `sohoa
+// review set` and of the review page. The record must be one a person may
+// correct (reviewable); each change is an event with who, when, the old
+// and the new value (sqlite.DB.Correct).
+func correctRecord(ctx context.Context, db *sqlite.DB, id int64, who string, cs []review.Correction) ([]sqlite.Change, error) {
+	seen := map[string]bool{}
+	sc := make([]sqlite.Correction, 0, len(cs))
+	for _, c := range cs {
+		if seen[c.Field] {
+			return nil, errGivenTwice{c.Field}
+		}
+		seen[c.Field] = true
+		sc = append(sc, sqlite.Correction{Field: c.Field, Value: c.Value})
+	}
+	if _, err := reviewable(ctx, db, id); err != nil {
+		return nil, err
+	}
+	return db.Correct(ctx, id, who, sc)
+}
+
+// confirmRecord confirms record id as who, then retrains the classifier
+// when enough confirmations are due (trainIfDue): the one path of `sohoa
+// review confirm` and of the review page. The confirmation stands even
+// when the retraining fails; that error is terr.
+func confirmRecord(ctx context.Context, e *env, cfg config, db *sqlite.DB, id int64, who string) (r catalog.Record, trained *trainReport, terr, err error) {
+	r, err = reviewable(ctx, db, id)
+	if err != nil {
+		return r, nil, nil, err
+	}
+	src := r.Source
+	r, err = db.Confirm(ctx, id, who)
+	switch {
+	case errors.Is(err, sqlite.ErrTypeUnknown):
+		return r, nil, nil, refusalf("hồ sơ #%d (%s) chưa rõ loại văn bản: sửa trước, ví dụ sohoa review set %d doc_type=quyet-dinh (hoặc doc_type=khac nếu đúng là khác) "+
+			"(record %d has no known type: set doc_type first): %w", id, src, id, id, err)
+	case errors.Is(err, sqlite.ErrNotReviewable):
+		cur, _ := db.Record(ctx, id)
+		return r, nil, nil, refusalf("hồ sơ #%d (%s) bị lỗi, không có gì để xác nhận: %s — quét lại hoặc sửa tệp rồi nhập lại "+
+			"(record %d failed and cannot be confirmed: rescan it or fix the file and ingest it again): %w", id, src, orDash(cur.Error), id, err)
+	case err != nil:
+		return r, nil, nil, err
+	}
+	trained, terr = trainIfDue(ctx, e, cfg, db)
+	return r, trained, terr, nil
+}
+
 // reviewable loads a record a person may correct: one the pipeline is
 // done with and that is not a duplicate.
 func reviewable(ctx context.Context, db *sqlite.DB, id int64) (catalog.Record, error) {
 	r, err := db.Record(ctx, id)
 	if errors.Is(err, catalog.ErrNotFound) {
-		return r, fmt.Errorf("không có hồ sơ #%d (no record %d): xem / see sohoa review list", id, id)
+		return r, fmt.Errorf("không có hồ sơ #%d (no record %d): xem / see sohoa review list: %w", id, id, err)
 	}
 	if err != nil {
 		return r, err
 	}
 	switch r.Status {
 	case catalog.StatusQueued, catalog.StatusProcessing:
-		return r, fmt.Errorf("hồ sơ #%d (%s) đang được xử lý: chờ xong rồi sửa (record %d is still in the pipeline: wait until it is done)", id, r.Source, id)
+		return r, refusalf("hồ sơ #%d (%s) đang được xử lý: chờ xong rồi sửa (record %d is still in the pipeline: wait until it is done)", id, r.Source, id)
 	case catalog.StatusDuplicate:
-		return r, fmt.Errorf("hồ sơ #%d (%s) là bản trùng của #%d: sửa hồ sơ #%d (record %d duplicates %d: correct that one)", id, r.Source, r.DuplicateOf, r.DuplicateOf, id, r.DuplicateOf)
+		return r, refusalf("hồ sơ #%d (%s) là bản trùng của #%d: sửa hồ sơ #%d (record %d duplicates %d: correct that one)", id, r.Source, r.DuplicateOf, r.DuplicateOf, id, r.DuplicateOf)
 	}
 	return r, nil
 }
@@ -474,23 +414,11 @@ Ví dụ / example:
 		return err
 	}
 	defer db.Close()
-	r, err := reviewable(ctx, db, id)
+	who := actorName(*clerk)
+	r, trained, terr, err := confirmRecord(ctx, e, cfg, db, id, who)
 	if err != nil {
 		return err
 	}
-	who := actorName(*clerk)
-	r, err = db.Confirm(ctx, id, who)
-	switch {
-	case errors.Is(err, sqlite.ErrTypeUnknown):
-		return fmt.Errorf("hồ sơ #%d (%s) chưa rõ loại văn bản: sửa trước, ví dụ sohoa review set %d doc_type=quyet-dinh (hoặc doc_type=khac nếu đúng là khác) "+
-			"(record %d has no known type: set doc_type first)", id, r.Source, id, id)
-	case errors.Is(err, sqlite.ErrNotReviewable):
-		return fmt.Errorf("hồ sơ #%d (%s) bị lỗi, không có gì để xác nhận: %s — quét lại hoặc sửa tệp rồi nhập lại "+
-			"(record %d failed and cannot be confirmed: rescan it or fix the file and ingest it again)", id, r.Source, orDash(r.Error), id)
-	case err != nil:
-		return err
-	}
-	trained, terr := trainIfDue(ctx, e, cfg, db)
 	if *asJSON {
 		out := map[string]any{"id": r.ID, "status": r.Status, "clerk": who}
 		if trained != nil {
@@ -512,4 +440,209 @@ Ví dụ / example:
 		fmt.Fprintf(e.stderr, "sohoa review confirm: huấn luyện lại tự động không được (automatic retraining failed): %v\n  → chạy / run: sohoa train\n", terr)
 	}
 	return nil
+}
+
+func runReviewPages(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "review pages", "ID thao-tác … [--clerk TÊN] [--no-wait] [--json]", `
+Xoay, sắp lại thứ tự hoặc bỏ trang của một hồ sơ (tờ quét ngược, hai trang
+đảo chỗ, một tờ lẫn vào), rồi đọc lại hồ sơ theo cách sắp mới: chữ, các
+trường (giá trị người đã sửa được giữ) và bản PDF lưu trữ theo các trang
+mới. Bản gốc trong kho không bị đổi. Mỗi lần sắp là một sự kiện "pages"
+trong nhật ký: ai, khi nào, cách sắp cũ và mới.
+Turn, re-order or remove pages of a record (a sheet fed upside down, two
+pages swapped, a stray sheet), then read the record again through the new
+arrangement: its text, fields (values a person set are kept) and archival
+PDF follow the new pages. The stored original is not changed. Each change
+is a "pages" event in the log with who, when, the old and the new
+arrangement.
+
+Thao tác / operations:
+`+pipeline.PageOpsHelp+`
+
+Sau khi sắp, lệnh đọc lại hồ sơ ngay (OCR, vài giây mỗi trang) như sohoa
+worker: cùng các việc khác đang chờ trong hàng đợi, nếu có. Với --no-wait
+chỉ xếp hàng cho sohoa worker (hoặc sohoa serve) làm.
+After the change the command reads the record again at once (OCR, a few
+seconds a page) as sohoa worker does: with any other jobs waiting in the
+queue. With --no-wait it only queues it for sohoa worker (or sohoa serve).
+
+Ví dụ / example:
+  sohoa review pages 12 rotate=2:90
+  sohoa review pages 12 remove=3 order=2,1,4 --clerk "Nguyễn Thị Lan"
+  sohoa review pages 12 reset`)
+	clerk := fs.String("clerk", "", "người sắp trang / who changes the pages (default: $USER)")
+	noWait := fs.Bool("no-wait", false, "chỉ xếp hàng, không đọc lại ngay / only queue, do not read again now")
+	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR / OCR workers")
+	asJSON := fs.Bool("json", false, "in JSON / print JSON")
+	data := fs.String("data", "", "thư mục dữ liệu / data folder")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usagef("cần mã hồ sơ và ít nhất một thao tác, ví dụ sohoa review pages 12 rotate=2:90 (give a record id and at least one operation)")
+	}
+	id, err := parseID(pos[0])
+	if err != nil {
+		return err
+	}
+	st, err := e.openData(ctx, *data, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	who := actorName(*clerk)
+	plan, err := changePages(ctx, st.catalog, id, who, pos[1:])
+	var op *pipeline.OpError
+	if errors.As(err, &op) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	if !*noWait {
+		out := newOutput(e, *asJSON)
+		out.quiet = true
+		p, err := st.pipeline(*workers, "sohoa", out)
+		if err != nil {
+			return err
+		}
+		err = p.Run(ctx, pipeline.RunOptions{})
+		out.bar.finish()
+		if err != nil {
+			return err
+		}
+	}
+	r, err := st.catalog.Record(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		pairs := plan.Pairs(len(plan))
+		if pairs == nil {
+			pairs = [][2]int{}
+		}
+		return writeJSON(e.stdout, map[string]any{"id": id, "clerk": who, "plan": pairs, "status": r.Status, "pages": r.Pages, "archive": r.Archive})
+	}
+	for i, pp := range plan {
+		turn := ""
+		if pp.Rotate != 0 {
+			turn = fmt.Sprintf(", xoay / turned %d°", pp.Rotate)
+		}
+		fmt.Fprintf(e.stdout, "  trang / page %d ← trang quét / scanned page %d%s\n", i+1, pp.Page, turn)
+	}
+	if *noWait {
+		fmt.Fprintf(e.stdout, "#%d đã xếp hàng để đọc lại (queued to be read again): chạy / run sohoa worker\n", id)
+		return nil
+	}
+	fmt.Fprintln(e.stdout, recordLine(r))
+	fmt.Fprintf(e.stdout, "Xem lại rồi xác nhận / check, then confirm: sohoa review confirm %d\n", id)
+	return nil
+}
+
+// changePages applies the clerk's page operations to record id and sends
+// it through the pipeline again (sqlite.DB.SetPagePlan): the one path of
+// `sohoa review pages` and of the review page. It returns the record's
+// new page plan.
+func changePages(ctx context.Context, db *sqlite.DB, id int64, who string, ops []string) (pipeline.PagePlan, error) {
+	r, err := reviewable(ctx, db, id)
+	if err != nil {
+		return nil, err
+	}
+	pairs, scanned, err := db.PagePlanScanned(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if pairs == nil {
+		scanned = r.Pages
+	}
+	if scanned <= 0 {
+		return nil, refusalf("hồ sơ #%d (%s) chưa có trang nào được đọc: quét lại hoặc nhập lại tệp (record %d has no pages read: rescan or ingest the file again)", id, r.Source, id)
+	}
+	plan, err := pipeline.PlanFromPairs(pairs).Apply(scanned, ops)
+	if err != nil {
+		return nil, err
+	}
+	err = db.SetPagePlan(ctx, id, plan.Pairs(scanned), scanned, who, ops)
+	if errors.Is(err, sqlite.ErrInPipeline) {
+		return nil, refusalf("hồ sơ #%d (%s) đang được xử lý: chờ xong rồi sắp trang (record %d is in the pipeline: wait until it is done)", id, r.Source, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// webReviewer is the review page's dashboard.Reviewer: the calls of
+// `sohoa review` on serve's catalog. The records it queues again after a
+// page change are read by serve's own pipeline (or sohoa worker).
+type webReviewer struct {
+	e   *env
+	cfg config
+	db  *sqlite.DB
+}
+
+var _ dashboard.Reviewer = webReviewer{}
+
+func (w webReviewer) ReviewQueue(ctx context.Context, unit string) ([]catalog.Record, error) {
+	return w.db.ReviewQueue(ctx, unit, "")
+}
+
+func (w webReviewer) ReviewState(ctx context.Context, id int64) (dashboard.ReviewState, error) {
+	set, confirmed, err := w.db.PersonSet(ctx, id)
+	if err != nil {
+		return dashboard.ReviewState{}, err
+	}
+	valid, err := w.db.Valid(ctx, id)
+	if err != nil {
+		return dashboard.ReviewState{}, err
+	}
+	plan, err := w.db.PagePlan(ctx, id)
+	if err != nil {
+		return dashboard.ReviewState{}, err
+	}
+	return dashboard.ReviewState{PersonSet: set, Confirmed: confirmed, Valid: valid, Plan: plan}, nil
+}
+
+func (w webReviewer) Correct(ctx context.Context, id int64, who string, cs []review.Correction) ([]dashboard.Change, error) {
+	changes, err := correctRecord(ctx, w.db, id, who, cs)
+	if err != nil {
+		return nil, webRefusal(err)
+	}
+	out := make([]dashboard.Change, len(changes))
+	for i, c := range changes {
+		out[i] = dashboard.Change(c)
+	}
+	return out, nil
+}
+
+func (w webReviewer) Confirm(ctx context.Context, id int64, who string) (dashboard.Confirmation, error) {
+	r, trained, terr, err := confirmRecord(ctx, w.e, w.cfg, w.db, id, who)
+	if err != nil {
+		return dashboard.Confirmation{}, webRefusal(err)
+	}
+	c := dashboard.Confirmation{Record: r, Retrained: trained != nil && trained.Installed}
+	if terr != nil {
+		c.TrainError = terr.Error()
+	}
+	return c, nil
+}
+
+func (w webReviewer) ChangePages(ctx context.Context, id int64, who string, ops []string) error {
+	_, err := changePages(ctx, w.db, id, who, ops)
+	return webRefusal(err)
+}
+
+// webRefusal marks the errors a clerk can act on as dashboard refusals.
+func webRefusal(err error) error {
+	var (
+		rf    *reviewRefusal
+		op    *pipeline.OpError
+		inv   *review.InvalidError
+		twice errGivenTwice
+	)
+	if errors.As(err, &rf) || errors.As(err, &op) || errors.As(err, &inv) || errors.As(err, &twice) {
+		return &dashboard.Refusal{Err: err}
+	}
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"sohoa/cmd/sohoa/internal/dashboard"
@@ -37,6 +38,10 @@ sohoa progress. Stop with Ctrl-C.
   /api/health       trang mỗi giờ, hàng đợi, hồ sơ lỗi / pipeline health
   /search           tra cứu hồ sơ, không cần dấu / record search (accents optional)
   /records/ID       hồ sơ: trường, ảnh trang, chữ, PDF, bản gốc, lịch sử / a record's evidence view
+  /review?unit=     hàng chờ kiểm tra của đơn vị / a unit's review queue
+  /review/ID        kiểm tra: ảnh trang, chữ của từng trường, sửa, xoay/bỏ trang, xác nhận / review a record
+  /upload           tải bản quét lên cho đơn vị của mình, theo dõi từng văn bản / upload scans, follow each document
+  /api/uploads      tải lên từng phần, tiếp tục được khi mất mạng / resumable chunked upload (POST, PATCH, …/events)
   /api/search       như / as sohoa search --json (?q=&unit=&type=&issued_from=…)
   /export.zip       gói chứng cứ BagIt như sohoa export, tham số như /search (all=1: mọi hồ sơ) / the BagIt bag of a search, as sohoa export
   /api/fixity       kết quả kiểm tra toàn vẹn / fixity results (như / as sohoa verify)
@@ -51,6 +56,13 @@ store once per --verify-every, at most --verify-max-rate a second so ingest
 is not slowed) and shows altered, missing and orphaned ones on the page and
 in /metrics.
 
+Tệp tải lên ở /upload được lưu nguyên vẹn vào kho và xử lý ngay trong serve
+(--workers luồng OCR; --workers 0: chỉ lưu và xếp hàng cho sohoa worker);
+khi có tệp tải lên, serve xử lý cả các việc khác đang chờ trong hàng đợi.
+Files uploaded at /upload are stored untouched and processed inside serve
+(--workers OCR workers; --workers 0: only store and queue for sohoa worker);
+once an upload arrives, serve works through whatever else is queued too.
+
 Ví dụ / example:
   sohoa serve --addr 127.0.0.1:8080    rồi mở / then open http://127.0.0.1:8080/`)
 	addr := fs.String("addr", "127.0.0.1:8080", "địa chỉ nghe / listen address (host:port)")
@@ -59,6 +71,8 @@ Ví dụ / example:
 	checkpointEvery := fs.Duration("checkpoint-every", time.Hour, "ghi điểm mốc nhật ký kiểm toán ra kho sau mỗi khoảng này (0: không) / write an audit checkpoint this often (0: never)")
 	verifyEvery := fs.String("verify-every", "30d", "đọc lại toàn kho mỗi khoảng này, vd 30d, 12h; off: không / re-read the whole store once per this period, e.g. 30d; off: never")
 	verifyRate := fs.String("verify-max-rate", "8MB", "đọc lại tối đa mỗi giây / re-read at most this many bytes a second")
+	workers := fs.Int("workers", runtime.NumCPU(), "số luồng OCR xử lý tệp tải lên; 0: chỉ lưu và xếp hàng / OCR workers for uploads; 0: only store and queue")
+	uploadMax := fs.String("upload-max", "2GB", "tệp tải lên lớn nhất / largest file an upload may be")
 	secureCookies := fs.Bool("secure-cookies", false, "cookie đăng nhập chỉ gửi qua HTTPS (khi có proxy TLS phía trước) / mark the sign-in cookie Secure (behind a TLS proxy)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -66,6 +80,13 @@ Ví dụ / example:
 	}
 	if len(pos) > 0 {
 		return usagef("serve không nhận đối số %q (serve takes no arguments)", pos[0])
+	}
+	if *workers < 0 {
+		return usagef("--workers không được âm (must not be negative); 0: không xử lý (no processing)")
+	}
+	maxUpload, err := parseRate(*uploadMax)
+	if err != nil || maxUpload <= 0 {
+		return usagef("--upload-max %q: viết như 2GB hoặc 500MB (write it like 2GB or 500MB)", *uploadMax)
 	}
 	st, err := e.openData(ctx, *data, *verbose)
 	if err != nil {
@@ -89,6 +110,13 @@ Ví dụ / example:
 	if err != nil {
 		return err
 	}
+	progress := dashboard.NewProgress()
+	defer progress.Close()
+	sp, err := startServePipeline(ctx, e, st, *workers, progress, logger)
+	if err != nil {
+		return err
+	}
+	defer sp.stop()
 	dash, err := dashboard.New(dashboard.Config{
 		Auth:          authn,
 		SecureCookies: *secureCookies,
@@ -100,6 +128,11 @@ Ví dụ / example:
 		Objects: st.objects,
 		Fixity:  db,
 		Logger:  logger,
+		// The review pages make the calls of sohoa review; the records a
+		// page change queues are read by serve's pipeline above.
+		Reviewer: wakingReviewer{webReviewer{e: e, cfg: st.cfg, db: db}, sp.wake},
+		Upload: &dashboard.UploadConfig{Dir: uploadsFolder(st.cfg.DataDir), MaxSize: maxUpload,
+			Take: sp.Take, Progress: progress, Processing: *workers > 0},
 	})
 	if err != nil {
 		return err
@@ -117,6 +150,9 @@ Ví dụ / example:
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Event streams of uploads end when serve stops, not when browsers
+	// hang up.
+	srv.RegisterOnShutdown(progress.Close)
 	fmt.Fprintf(e.stdout, "Trang theo dõi / dashboard: http://%s/  (Ctrl-C để dừng / to stop)\n", ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

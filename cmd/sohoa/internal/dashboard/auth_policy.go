@@ -27,8 +27,14 @@ var (
 	// records are the search and the evidence view; a clerk sees only
 	// its units' records there (scopedSource).
 	records = allow(auth.Clerk, auth.IT, auth.Auditor)
+	// reviewers correct and confirm records of the units they act for
+	// (mayActFor): a clerk its units, IT any unit.
+	reviewers = allow(auth.Clerk, auth.IT)
 	// signedIn is anyone signed in.
 	signedIn = allow(auth.Roles()...)
+	// uploaders may send scans for the units they act for (mayActFor):
+	// a clerk its units, IT any unit.
+	uploaders = allow(auth.Clerk, auth.IT)
 )
 
 // routePolicy says who may use each route the dashboard registers, by
@@ -54,6 +60,19 @@ var routePolicy = map[string]access{
 	"GET /records/{id}/pages/{file}": records,
 	// An export reads: a clerk's bag holds its units' records only.
 	"GET /export.zip": records,
+
+	"GET /upload":                  uploaders,
+	"POST /api/uploads":            uploaders,
+	"PATCH /api/uploads/{id}":      uploaders,
+	"GET /api/uploads/{id}/events": uploaders,
+
+	// The review queue and page: a clerk sees and changes its units'
+	// records only (scopedReviewer, mayActFor); the auditor reads, and
+	// a change it tries is refused and logged.
+	"GET /review":             records,
+	"GET /review/{id}":        records,
+	"POST /review/{id}":       reviewers,
+	"POST /review/{id}/pages": reviewers,
 
 	"GET /login":   public,
 	"POST /login":  public,

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"sohoa/cmd/sohoa/internal/auth"
+	"sohoa/pipeline/review"
 	"sohoa/storage/catalog"
 )
 
@@ -301,4 +302,63 @@ func (d *Dashboard) mayActFor(ctx context.Context, unit string) (bool, error) {
 	}
 	units, err := v.allowedUnits(ctx, d.src)
 	return units.old[unit] || units.new[unit], err
+}
+
+// scopedReviewer is the Reviewer the review pages use: for a clerk the
+// queue holds its units' records only, and any other record is "no such
+// record", to read and to change alike, whatever id is guessed.
+type scopedReviewer struct {
+	Reviewer
+	src scopedSource
+}
+
+// ReviewQueue returns the records of the queue the viewer may see.
+func (s scopedReviewer) ReviewQueue(ctx context.Context, unit string) ([]catalog.Record, error) {
+	recs, err := s.Reviewer.ReviewQueue(ctx, unit)
+	if err != nil || !viewerFrom(ctx).unitScoped() {
+		return recs, err
+	}
+	out := recs[:0]
+	for _, r := range recs {
+		ok, err := s.src.visible(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ReviewState refuses a record the clerk may not see.
+func (s scopedReviewer) ReviewState(ctx context.Context, id int64) (ReviewState, error) {
+	if err := s.src.checkID(ctx, id); err != nil {
+		return ReviewState{}, err
+	}
+	return s.Reviewer.ReviewState(ctx, id)
+}
+
+// Correct refuses a record the clerk may not see.
+func (s scopedReviewer) Correct(ctx context.Context, id int64, who string, cs []review.Correction) ([]Change, error) {
+	if err := s.src.checkID(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Reviewer.Correct(ctx, id, who, cs)
+}
+
+// Confirm refuses a record the clerk may not see.
+func (s scopedReviewer) Confirm(ctx context.Context, id int64, who string) (Confirmation, error) {
+	if err := s.src.checkID(ctx, id); err != nil {
+		return Confirmation{}, err
+	}
+	return s.Reviewer.Confirm(ctx, id, who)
+}
+
+// ChangePages refuses a record the clerk may not see.
+func (s scopedReviewer) ChangePages(ctx context.Context, id int64, who string, ops []string) error {
+	if err := s.src.checkID(ctx, id); err != nil {
+		return err
+	}
+	return s.Reviewer.ChangePages(ctx, id, who, ops)
 }

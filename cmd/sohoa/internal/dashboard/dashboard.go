@@ -72,6 +72,12 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure even when serve
 	// itself is not on TLS (a TLS proxy in front).
 	SecureCookies bool
+	// Upload turns on the upload page and its API (upload.go); nil
+	// serves them saying uploads are off.
+	Upload *UploadConfig
+	// Reviewer corrects, confirms and re-arranges records from the
+	// review pages (review.go); nil serves them saying review is off.
+	Reviewer Reviewer
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -109,6 +115,10 @@ type Dashboard struct {
 	// reports are the progress reports built, reused while the catalog
 	// is unchanged.
 	reports reports
+	// review is the review queue and page (review.go).
+	review reviewPages
+	// uploads is the upload page's state (upload.go).
+	uploads *uploads
 }
 
 // New makes the dashboard's handler.
@@ -150,6 +160,12 @@ func New(cfg Config) (*Dashboard, error) {
 		return nil, err
 	}
 	d.addExport(cfg.Source)
+	if err := d.addUploads(cfg.Upload); err != nil {
+		return nil, err
+	}
+	if err := d.addReview(cfg.Reviewer); err != nil {
+		return nil, err
+	}
 	d.addAuth()
 	d.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:      slog.NewLogLogger(d.log.Handler(), slog.LevelWarn),
