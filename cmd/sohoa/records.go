@@ -22,7 +22,6 @@ type recordJSON = evidence.Metadata
 
 func toJSON(r catalog.Record, text string) recordJSON { return evidence.NewMetadata(r, text) }
 
-
 // recordText joins a record's page texts, pages separated by a form feed.
 func recordText(ctx context.Context, c catalog.Catalog, id int64) (string, error) {
 	pgs, err := c.Pages(ctx, id)
