@@ -40,7 +40,7 @@ func TestClerkUploadSplitReviewInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b.signIn(s.base)
+	signInToUpload(b, s.base)
 	b.do("choose the unit and the split", chromedp.SetValue(chromedp.CSS("#unit"), "21181"), chromedp.SetValue(chromedp.CSS("#split"), "blank"))
 	b.do("pick the stack", chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{stack}))
 	b.until("the file is listed", `document.querySelector('#queue tr[data-state="queued"]') !== null && !document.querySelector("#start").disabled`, 10*time.Second)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"archive/zip"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,10 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"sohoa/ocr/tesseract"
 	"sohoa/storage/bagit"
 	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/sqlite"
@@ -38,25 +34,7 @@ func TestEvidenceInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs OCR and a browser: not in -short")
 	}
-	browserPath, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is missing (make setup installs it): %v", err)
-		}
-		t.Skipf("chromium is missing (make setup installs it): %v", err)
-	}
-	if _, err := tesseract.New(tesseract.Options{}); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	shots := os.Getenv("SOHOA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	needTesseract(t)
 
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -70,117 +48,14 @@ func TestEvidenceInBrowser(t *testing.T) {
 		t.Fatalf("the words %q have no accents to leave out: pick another seed", typed)
 	}
 
-	addr := freeAddr(t)
-	base := "http://" + addr
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs bytes.Buffer
-	served := make(chan int, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr, "--data", data}, &out, &errs) }()
-	stopped := false
-	shutdown := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		stop()
-		select {
-		case code := <-served:
-			if code != exitOK {
-				t.Errorf("serve ended with %d after Ctrl-C\n%s%s", code, out.String(), errs.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not stop within 15 s of Ctrl-C")
-		}
-	}
-	defer shutdown()
-	waitServing(t, base+"/api/health", served)
+	srv := startServe(t, data)
+	base, shutdown := srv.base, srv.stop
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browserPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, outside the deadline below
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			err := chromedp.Do(tctx, steps...)
-			if err == nil {
-				return
-			}
-			if !strings.Contains(err.Error(), "(-32000)") || tctx.Err() != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			select {
-			case <-tctx.Done():
-				t.Fatalf("%s: %v", what, err)
-			case <-tick.C:
-			}
-		}
-	}
-	goTo := func(what string, action chromedp.Action[chromedp.Void], sel string) {
-		t.Helper()
-		loaded := chromedp.Events(tctx, page.LoadEventFired)
-		do(what, action)
-		for _, err := range loaded {
-			if err != nil {
-				t.Fatalf("%s: wait for the page: %v", what, err)
-			}
-			break
-		}
-		do(what, chromedp.WaitVisible(chromedp.CSS(sel)))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
-	// until polls a JavaScript condition until it holds or the deadline.
+	b := newTestBrowser(t, 60*time.Second)
+	tctx, do, goTo, text, screenshot, cancel := b.ctx, b.do, b.goTo, b.text, b.screenshot, b.close
 	until := func(what, js string) {
 		t.Helper()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](js))
-			if err == nil && ok {
-				return
-			}
-			select {
-			case <-tctx.Done():
-				t.Fatalf("%s: still false when the time was up (%v): %s", what, err, js)
-			case <-tick.C:
-			}
-		}
+		b.until(what, js, 0)
 	}
 
 	// From the dashboard to the search page, and the words typed bare.

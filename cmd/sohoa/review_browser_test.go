@@ -3,14 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"sohoa/storage/catalog"
@@ -28,95 +24,15 @@ func TestReviewInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs OCR and a browser: not in -short")
 	}
-	browserPath, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is missing (make setup installs it): %v", err)
-		}
-		t.Skipf("chromium is missing (make setup installs it): %v", err)
-	}
-	shots := os.Getenv("SOHOA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	site := newReviewSite(t)
 	base := startReviewServe(t, site.data, "--workers", "0")
 	const fixed = "86/QĐ-UBND"
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browserPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, outside the deadline below
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 90*time.Second)
-	defer cancel()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(tctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	goTo := func(what string, action chromedp.Action[chromedp.Void], sel string) {
-		t.Helper()
-		loaded := chromedp.Events(tctx, page.LoadEventFired)
-		do(what, action)
-		for _, err := range loaded {
-			if err != nil {
-				t.Fatalf("%s: wait for the page: %v", what, err)
-			}
-			break
-		}
-		do(what, chromedp.WaitVisible(chromedp.CSS(sel)))
-	}
-	eval := func(js string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return s
-	}
+	b := newTestBrowser(t, 90*time.Second)
+	do, goTo, eval, screenshot := b.do, b.goTo, b.eval, b.screenshot
 	until := func(what, js string) {
 		t.Helper()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			ok, err := chromedp.Run(tctx, chromedp.Evaluate[bool](js))
-			if err == nil && ok {
-				return
-			}
-			select {
-			case <-tctx.Done():
-				t.Fatalf("%s: still false when the time was up (%v): %s", what, err, js)
-			case <-tick.C:
-			}
-		}
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
+		b.until(what, js, 0)
 	}
 
 	// Signed out, the queue sends the clerk to sign in and back; from the

@@ -330,32 +330,11 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
-// startReviewServe runs serve on data until the test ends.
+// startReviewServe runs serve on data until the test ends and returns
+// its base URL.
 func startReviewServe(t *testing.T, data string, args ...string) string {
 	t.Helper()
-	addr := freeAddr(t)
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs syncBuffer
-	served := make(chan int, 1)
-	go func() {
-		served <- run(ctx, append([]string{"serve", "--addr", addr, "--data", data}, args...), &out, &errs)
-	}()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case code := <-served:
-			if code != exitOK {
-				t.Errorf("serve ended with %d\n%s%s", code, out.String(), errs.String())
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("serve did not stop within 20 s of Ctrl-C")
-		}
-		if t.Failed() {
-			t.Logf("serve printed:\n%s%s", out.String(), errs.String())
-		}
-	})
-	waitServing(t, "http://"+addr+"/login", served)
-	return "http://" + addr
+	return startServe(t, data, args...).base
 }
 
 // webSession is a browser's session on serve: its cookies, no redirects

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,13 +8,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"sohoa/storage/catalog"
@@ -33,126 +30,17 @@ func TestDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a browser: not in -short")
 	}
-	browser, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is missing (make setup installs it): %v", err)
-		}
-		t.Skipf("chromium is missing (make setup installs it): %v", err)
-	}
-	shots := os.Getenv("SOHOA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	seedDashboard(t, dir, data)
 	year := time.Now().UTC().Year()
 
-	addr := freeAddr(t)
-	base := "http://" + addr
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs bytes.Buffer
-	served := make(chan int, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr, "--data", data}, &out, &errs) }()
-	stopped := false
-	shutdown := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		stop()
-		select {
-		case code := <-served:
-			if code != exitOK {
-				t.Errorf("serve ended with %d after Ctrl-C\n%s%s", code, out.String(), errs.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not stop within 15 s of Ctrl-C")
-		}
-	}
-	defer shutdown()
-	waitServing(t, base+"/api/health", served)
+	srv := startServe(t, data)
+	addr, base, out, shutdown := srv.addr, srv.base, srv.out, srv.stop
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, outside the deadline below
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 30*time.Second)
-	defer cancel()
-	// do runs steps, again while the browser says the page's nodes went
-	// away under the query (a page still being replaced), until the
-	// deadline.
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			err := chromedp.Do(tctx, steps...)
-			if err == nil {
-				return
-			}
-			if !strings.Contains(err.Error(), "(-32000)") || tctx.Err() != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			select {
-			case <-tctx.Done():
-				t.Fatalf("%s: %v", what, err)
-			case <-tick.C:
-			}
-		}
-	}
-	// goTo runs an action that loads another page and waits for the new
-	// page's load event, then for sel on it: querying while the old page
-	// is torn down fails in the browser.
-	goTo := func(what string, action chromedp.Action[chromedp.Void], sel string) {
-		t.Helper()
-		loaded := chromedp.Events(tctx, page.LoadEventFired)
-		do(what, action)
-		for _, err := range loaded {
-			if err != nil {
-				t.Fatalf("%s: wait for the page: %v", what, err)
-			}
-			break
-		}
-		do(what, chromedp.WaitVisible(chromedp.CSS(sel)))
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(tctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	b := newTestBrowser(t, 30*time.Second)
+	do, goTo, text, screenshot, cancel := b.do, b.goTo, b.text, b.screenshot, b.close
 
 	// The overview: each level against its target, as the CLI counts it.
 	goTo("open the overview", chromedp.Navigate(base+"/"), `#hours-chart[data-ready="true"]`)

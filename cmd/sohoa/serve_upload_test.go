@@ -72,34 +72,6 @@ func startUploadServer(t *testing.T, data string, args ...string) *uploadServer 
 // uploadPassword is the password of the test users.
 const uploadPassword = "mat-khau-dai-du"
 
-// serveForTest runs serve on data until the test ends and returns its address.
-func serveForTest(t *testing.T, data string, args ...string) string {
-	t.Helper()
-	addr := freeAddr(t)
-	ctx, stop := context.WithCancel(context.Background())
-	var out, errs syncBuffer
-	served := make(chan int, 1)
-	go func() {
-		served <- run(ctx, append([]string{"serve", "--addr", addr, "--data", data}, args...), &out, &errs)
-	}()
-	t.Cleanup(func() {
-		stop()
-		select {
-		case code := <-served:
-			if code != exitOK {
-				t.Errorf("serve ended with %d after Ctrl-C\n%s%s", code, out.String(), errs.String())
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("serve did not stop within 20 s of Ctrl-C")
-		}
-		if t.Failed() {
-			t.Logf("serve printed:\n%s%s", out.String(), errs.String())
-		}
-	})
-	waitServing(t, "http://"+addr+"/login", served)
-	return addr
-}
-
 // uploadJSON is the API's answer about an upload.
 type uploadJSON struct {
 	ID             string `json:"id"`

@@ -1,144 +1,32 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"sohoa/fixtures"
-	"sohoa/ocr/tesseract"
 )
 
-// uploadBrowser is headless Chromium on serve's upload page, with the
-// steps the browser tests take.
-type uploadBrowser struct {
-	t     *testing.T
-	ctx   context.Context
-	shots string
-}
-
-// newUploadBrowser starts Chromium for a test of at most timeout; false
-// (the test skipped) when Chromium or Tesseract is missing outside CI.
-func newUploadBrowser(t *testing.T, timeout time.Duration) *uploadBrowser {
+// newUploadBrowser is a browser for a test of the upload page, which
+// needs Tesseract too.
+func newUploadBrowser(t *testing.T, timeout time.Duration) *testBrowser {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("runs OCR and a browser: not in -short")
-	}
-	browserPath, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("chromium is missing (make setup installs it): %v", err)
-		}
-		t.Skipf("chromium is missing (make setup installs it): %v", err)
-	}
-	if _, err := tesseract.New(tesseract.Options{}); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	shots := os.Getenv("SOHOA_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browserPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	t.Cleanup(cancelAlloc)
-	bctx, cancelBrowser := chromedp.NewContext(alloc)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(bctx); err != nil { // starts the browser, outside the deadline below
-		t.Fatalf("start chromium: %v", err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, timeout)
-	t.Cleanup(cancel)
-	return &uploadBrowser{t: t, ctx: tctx, shots: shots}
+	b := newTestBrowser(t, timeout)
+	needTesseract(t)
+	return b
 }
 
-func (b *uploadBrowser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+// signInToUpload signs in as the clerk lan and lands on the upload page.
+func signInToUpload(b *testBrowser, base string) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// goTo takes an action that loads a page and waits for sel on it.
-func (b *uploadBrowser) goTo(what string, action chromedp.Action[chromedp.Void], sel string) {
-	b.t.Helper()
-	loaded := chromedp.Events(b.ctx, page.LoadEventFired)
-	b.do(what, action)
-	for _, err := range loaded {
-		if err != nil {
-			b.t.Fatalf("%s: wait for the page: %v", what, err)
-		}
-		break
-	}
-	b.do(what, chromedp.WaitVisible(chromedp.CSS(sel)))
-}
-
-func (b *uploadBrowser) screenshot(name string) {
-	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(b.shots, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		b.t.Fatal(err)
-	}
-	b.t.Logf("screenshot: %s", path)
-}
-
-// until polls a JavaScript condition for at most within; when it does
-// not hold by then, the page's text and errors say why.
-func (b *uploadBrowser) until(what, js string, within time.Duration) {
-	b.t.Helper()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(within)
-	for {
-		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
-		if err == nil && ok {
-			return
-		}
-		select {
-		case <-deadline:
-			diag, derr := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(window.__errors || []).join("\n") + "\n" + document.querySelector("main").innerText`))
-			b.screenshot("upload-failed.png")
-			b.t.Fatalf("%s: still false after %s (%v): %s\npage (%v):\n%s", what, within, err, js, derr, diag)
-		case <-tick.C:
-		}
-	}
-}
-
-// signIn signs in as the clerk lan and lands on the upload page.
-func (b *uploadBrowser) signIn(base string) {
-	b.t.Helper()
-	b.goTo("open the sign-in page", chromedp.Navigate(base+"/login?next=/upload"), "#login-form #name")
-	b.do("type the clerk's name and password", chromedp.SendKeys(chromedp.CSS("#name"), "lan"), chromedp.SendKeys(chromedp.CSS("#password"), uploadPassword))
-	b.goTo("sign in", chromedp.Click(chromedp.CSS("#sign-in")), `#upload-page[data-ready="true"] #files`)
-	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__errors = []; window.addEventListener("error", e => window.__errors.push(e.message)); true`)); err != nil {
-		b.t.Fatal(err)
-	}
+	b.signIn(base, "/upload", "lan", uploadPassword, `#upload-page[data-ready="true"] #files`)
 }
 
 // TestUploadInBrowser drives the upload page of `sohoa serve` in headless
@@ -158,7 +46,7 @@ func TestUploadInBrowser(t *testing.T) {
 	if err := os.WriteFile(stack, file, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b.signIn(s.base)
+	signInToUpload(b, s.base)
 	tctx, do, goTo, until, screenshot := b.ctx, b.do, b.goTo, b.until, b.screenshot
 	units, err := chromedp.Run(tctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#unit option")).map(o => o.value).filter(v => v)`))
 	if err != nil {
@@ -237,7 +125,7 @@ func TestUploadManyFilesInBrowser(t *testing.T) {
 		writeFile(t, path, scans.png(t, i+1))
 		paths = append(paths, path)
 	}
-	b.signIn(s.base)
+	signInToUpload(b, s.base)
 	b.do("pick the scans", chromedp.SetUploadFiles(chromedp.CSS("#files"), paths))
 	b.until("the files are listed", fmt.Sprintf(`document.querySelectorAll('#queue tr[data-state="queued"]').length === %d`, n), 10*time.Second)
 	b.do("press Upload", chromedp.Click(chromedp.CSS("#start")))
