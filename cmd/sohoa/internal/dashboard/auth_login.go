@@ -86,7 +86,7 @@ func (d *Dashboard) addAuth() {
 func (d *Dashboard) serveLogin(w http.ResponseWriter, r *http.Request) {
 	data := loginData{Next: localPath(r.URL.Query().Get("next"))}
 	if v := viewerFrom(r.Context()); v != nil && !v.open {
-		data.User, data.Home, data.CSRF = &v.User, home(v.Role), v.session.CSRF
+		data.User, data.Home, data.CSRF = &v.User, d.landing(v.Role), v.session.CSRF
 		d.renderLogin(w, r, http.StatusOK, data)
 		return
 	} else if v != nil {
@@ -152,9 +152,26 @@ func (d *Dashboard) serveLoginPost(w http.ResponseWriter, r *http.Request) {
 	d.clearLoginCSRF(w, r)
 	next := data.Next
 	if next == "" || next == "/login" {
-		next = home(u.Role)
+		next = d.landing(u.Role)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// landing is where a user signed in without a next= lands: a clerk's
+// work is uploading and reviewing, so the upload page when uploads are
+// on, else the review queue when review is on; anyone else (and a clerk
+// of a server with neither) lands at home.
+func (d *Dashboard) landing(role auth.Role) string {
+	if role != auth.Clerk {
+		return home(role)
+	}
+	switch {
+	case d.uploads != nil && d.uploads.on():
+		return "/upload"
+	case d.review.rv != nil:
+		return "/review"
+	}
+	return home(role)
 }
 
 func (d *Dashboard) clearLoginCSRF(w http.ResponseWriter, r *http.Request) {

@@ -704,11 +704,12 @@ func TestLoginForm(t *testing.T) {
 	if r1.StatusCode != r2.StatusCode || r1.StatusCode != http.StatusUnauthorized || !strings.Contains(unknown, "Đăng nhập") {
 		t.Errorf("unknown name %d, wrong password %d: want both 401", r1.StatusCode, r2.StatusCode)
 	}
+	// lan is a clerk: with review on and uploads off, the queue.
 	for next, want := range map[string]string{
 		"/records/1":           "/records/1",
-		"//evil.example/x":     "/search",
-		"https://evil.example": "/search",
-		"/\\evil.example":      "/search",
+		"//evil.example/x":     "/review",
+		"https://evil.example": "/review",
+		"/\\evil.example":      "/review",
 	} {
 		b := newBrowser(t, s.srv.URL)
 		_, page := b.do(http.MethodGet, "/login?next="+url.QueryEscape(next), nil)

@@ -164,11 +164,31 @@ type eventRow struct {
 	Label string
 }
 
+// actionLabels name, Vietnamese first with English beside, every action
+// of an event the code base writes (TestEveryActionHasALabel finds them
+// in the source): the history shows the label, not the action's name.
 var actionLabels = map[string]string{
-	"ingest": "tiếp nhận / ingest", "store": "lưu bản gốc / store", "ocr": "nhận dạng chữ / OCR",
-	"classify": "phân loại / classify", "archive": "tạo bản lưu trữ / archive", "fail": "lỗi / failed",
-	"index": "lập chỉ mục / index", "correct": "sửa / correction", "review": "xem xét / review",
-	actionView: "xem / view", actionDownload: "tải về / download", "export": "xuất / export", "verify": "kiểm tra / verify",
+	// The pipeline.
+	"ingest": "tiếp nhận / ingest", "duplicate": "trùng tệp đã có / duplicate", "store": "lưu bản gốc / store",
+	"split": "tách tập quét / split", "ocr": "nhận dạng chữ / OCR", "classify": "phân loại / classify",
+	"archive": "tạo bản lưu trữ / archive", "fail": "lỗi / failed", "index": "lập chỉ mục / index",
+	// People: upload, review, the auditor's pages, sign-in.
+	"upload": "tải lên / upload", "correct": "sửa / correction", "confirm": "xác nhận / confirm",
+	"pages": "sửa trang (xoay, bỏ, sắp xếp) / pages changed", "review": "xem xét / review",
+	actionReviewView: "mở trang kiểm tra / review opened", actionView: "xem / view", actionDownload: "tải về / download",
+	"export": "xuất / export", actionDenied: "bị từ chối / denied", actionLogin: "đăng nhập / sign in",
+	actionLogout: "đăng xuất / sign out",
+	// Checks and repairs.
+	"verify": "kiểm tra / verify", "doctor_requeue": "xếp lại vào hàng đợi / doctor: requeued",
+	"doctor_reprocess": "xử lý lại / doctor: reprocessed", "doctor_fail": "đánh dấu lỗi / doctor: marked failed",
+	"doctor_restore": "khôi phục bản gốc / doctor: original restored", "doctor_quarantine": "cách ly tệp không có hồ sơ / doctor: unrecorded file quarantined",
+	"doctor_delete": "xóa tệp thừa / doctor: unneeded file deleted", "doctor_clean_tmp": "dọn tệp tạm / doctor: temporary files cleaned",
+	"backup": "sao lưu / backup", "restore": "khôi phục bản sao lưu / restore",
+	// Settings, registers and users.
+	"units_import": "nạp danh mục đơn vị / units imported", "inventory_import": "nạp số kết quả đang lưu giữ / inventory imported",
+	"targets_load": "nạp lộ trình chỉ tiêu / targets loaded", "setting": "đổi cài đặt / setting changed",
+	"train": "huấn luyện bộ phân loại / classifier trained", "user_add": "thêm người dùng / user added",
+	"user_token": "cấp mã truy cập / API token issued", "user_disable": "khóa người dùng / user disabled",
 }
 
 func fieldRows(rec catalog.Record) []fieldRow {

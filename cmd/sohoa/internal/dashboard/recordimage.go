@@ -69,9 +69,14 @@ func (d *Dashboard) servePageImage(w http.ResponseWriter, r *http.Request) {
 		d.writeProblem(w, r, errNoStore)
 		return
 	}
-	// Keys are content addresses: the same key is the same picture.
-	etag := fmt.Sprintf(`"%s-%d-%d"`, path.Base(key), n, pageImageSide)
-	if r.Header.Get("If-None-Match") == etag {
+	version, err := d.pageImageVersion(r.Context(), rec, key)
+	if err != nil {
+		d.writeProblem(w, r, fmt.Errorf("draw page %d of record %d: %w", n, rec.ID, err))
+		return
+	}
+	etag := fmt.Sprintf(`"%s-%s-%d-%d"`, path.Base(key), version, n, pageImageSide)
+	if etagMatches(r.Header.Get("If-None-Match"), etag) {
+		setPageImageCache(w, etag)
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -101,9 +106,61 @@ func (d *Dashboard) servePageImage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Content-Length", strconv.Itoa(len(img)))
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Header().Set("ETag", etag)
+	setPageImageCache(w, etag)
 	_, _ = w.Write(img)
+}
+
+// setPageImageCache lets the browser keep a page image but ask again
+// each time it shows it (a 304 while the file is the same): the evidence
+// view links a page by one address whatever the file behind it.
+func setPageImageCache(w http.ResponseWriter, etag string) {
+	w.Header().Set("Cache-Control", "private, no-cache")
+	w.Header().Set("ETag", etag)
+}
+
+// objectSums finds the sha256 the catalog keeps of a stored object
+// (catalog.Fixity's StoredObject).
+type objectSums interface {
+	StoredObject(ctx context.Context, key string) (catalog.StoredObject, error)
+}
+
+// pageImageVersion names the bytes a page image is drawn from. An
+// archival PDF is rewritten under the same key when its record is
+// processed again (pages rotated, removed or re-ordered on the review
+// page), so its key alone would name a stale picture: the version is the
+// archive's sha256 the catalog keeps, else (an archive built before the
+// catalog kept it, or a catalog that keeps none) the record's last
+// change. An original is never rewritten: its key is its sha256.
+func (d *Dashboard) pageImageVersion(ctx context.Context, rec catalog.Record, key string) (string, error) {
+	if key == "" || key != rec.Archive {
+		return rec.SHA256, nil
+	}
+	var sums objectSums
+	if s, ok := d.src.(scopedSource); ok {
+		sums, _ = s.Source.(objectSums)
+	}
+	if sums != nil {
+		o, err := sums.StoredObject(ctx, key)
+		if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+			return "", fmt.Errorf("read the sha256 of %s: %w", key, err)
+		}
+		if o.SHA256 != "" {
+			return o.SHA256, nil
+		}
+	}
+	return "t" + strconv.FormatInt(rec.UpdatedAt.UnixNano(), 36), nil
+}
+
+// etagMatches reports whether an If-None-Match header names etag (or is
+// "*"), weak or strong.
+func etagMatches(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // drawPage copies the object to a temporary file (the renderers read

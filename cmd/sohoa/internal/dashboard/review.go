@@ -416,11 +416,10 @@ func (d *Dashboard) reviewData(r *http.Request, rv Reviewer, rec catalog.Record)
 	for _, p := range pgs {
 		byN[p.N] = p
 	}
-	// The image follows the record's last change: after its pages are
-	// changed and read again, the same address would be a stale picture.
-	v := strconv.FormatInt(rec.UpdatedAt.UnixNano(), 36)
+	// The images are revalidated on every view (recordimage.go: their
+	// ETag follows the archive), so pages changed and read again show.
 	for i := 1; i <= n; i++ {
-		pv := reviewPage{N: i, Scanned: i, Image: fmt.Sprintf("/records/%d/pages/%d.png?v=%s", rec.ID, i, v)}
+		pv := reviewPage{N: i, Scanned: i, Image: fmt.Sprintf("/records/%d/pages/%d.png", rec.ID, i)}
 		if i-1 < len(st.Plan) {
 			pv.Scanned, pv.Rotate = st.Plan[i-1][0], st.Plan[i-1][1]
 		}
