@@ -60,6 +60,20 @@ type Engine interface {
 	Close() error
 }
 
+// RegionReader is an Engine that keeps the page image its last Recognize
+// decoded, so that a caller reading pixels of the same page (the
+// handwriting reader) need not decode the image a second time.
+type RegionReader interface {
+	// ReadRegion returns a copy of the pixels within r (page-image
+	// coordinates) of the image the last successful Recognize read; its
+	// Bounds are r clipped to the page. ok is false when the engine holds
+	// no such image, or when its pixels might differ from what Go's
+	// decoder gives for the same bytes (a lossy format, a palette): the
+	// caller then decodes the image itself, and gets the same results
+	// either way.
+	ReadRegion(r image.Rectangle) (img image.Image, ok bool)
+}
+
 // Factory makes a new Engine for one worker.
 type Factory func() (Engine, error)
 

@@ -89,6 +89,22 @@ func Wants(p ocr.Page, first bool) bool {
 	return len(plan(p.Words, p.Height, first)) > 0
 }
 
+// Area is the part of the page image Refine reads for p: the fields where
+// handwriting may be, each with the margin ReadDigits looks beyond it. It
+// is empty when Refine reads nothing (Wants is false). Refine gives the
+// same result with just this part of the page (an image whose Bounds are
+// Area clipped to the page) as with the whole page, so a caller need not
+// decode the rest.
+func Area(p ocr.Page, first bool) image.Rectangle {
+	var a image.Rectangle
+	for _, f := range plan(p.Words, p.Height, first) {
+		// ReadDigits' margin is a third of the region's height once
+		// clipped to the page, never more than a third of its own.
+		a = a.Union(f.region.Inset(-f.region.Dy() / 3))
+	}
+	return a
+}
+
 // plan finds the fields of the page that may hold handwriting the OCR did
 // not read cleanly.
 func plan(words []ocr.Word, height int, first bool) []field {

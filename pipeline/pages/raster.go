@@ -35,7 +35,7 @@ func readRaster(f *os.File, format Format, fe fileError, opts Options) (ocr.Imag
 	// A compressed image cannot sensibly be bigger than 8 bytes per pixel
 	// (16-bit RGBA stored uncompressed) plus its metadata.
 	limit := 8*int64(cfg.Width)*int64(cfg.Height) + 16<<20
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readLimited(f, limit)
 	if err != nil {
 		return ocr.Image{}, fmt.Errorf("read %s: %w", format, err)
 	}
@@ -52,6 +52,19 @@ func readRaster(f *os.File, format Format, fe fileError, opts Options) (ocr.Imag
 		return ocr.Image{}, fe.new(Corrupt, 0, err)
 	}
 	return img, nil
+}
+
+// readLimited reads f from where it is to its end, but no more than
+// limit+1 bytes. The buffer is sized from the file's length, so a page of
+// megabytes is read in place rather than grown and copied as it comes.
+func readLimited(f *os.File, limit int64) ([]byte, error) {
+	size := int64(bytes.MinRead)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size += st.Size()
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(size, limit+1)+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(f, limit+1))
+	return buf.Bytes(), err
 }
 
 // uprightRaster turns a JPEG page upright when its EXIF orientation says
