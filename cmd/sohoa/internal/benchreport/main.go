@@ -32,14 +32,15 @@ import (
 func main() {
 	in := flag.String("in", "", "output of go test -bench, or several files separated by commas, later ones replacing earlier results (default: standard input)")
 	out := flag.String("out", "BENCHMARKS.md", "report to write")
+	note := flag.String("note", "", "with several -in files: where and at which commit each run was made, appended to the report")
 	flag.Parse()
-	if err := run(*in, *out); err != nil {
+	if err := run(*in, *out, *note); err != nil {
 		fmt.Fprintln(os.Stderr, "benchreport:", err)
 		os.Exit(1)
 	}
 }
 
-func run(in, out string) error {
+func run(in, out, note string) error {
 	var (
 		res     parsed
 		sources []string
@@ -77,7 +78,11 @@ func run(in, out string) error {
 	}
 	write(f, res, machine(res.cpu), time.Now())
 	if len(sources) > 1 {
-		fmt.Fprintf(f, "\nWritten from %s (a benchmark in a later file replaces its earlier result).\n", strings.Join(sources, ", "))
+		fmt.Fprintf(f, "\nWritten from %s (a benchmark in a later file replaces its earlier result).", strings.Join(sources, ", "))
+		if note != "" {
+			fmt.Fprintf(f, " %s", note)
+		}
+		fmt.Fprintln(f)
 	}
 	if err := f.Close(); err != nil {
 		return err
