@@ -28,7 +28,8 @@ FUZZTIME ?= 30s
 # Every fuzz target, as package:Name.
 FUZZ_TARGETS := ./pipeline/pages:FuzzSniff ./pipeline/pages:FuzzSplit ./pipeline/pages:FuzzSplitPDF \
 	./pipeline/pages:FuzzSplitTIFF ./pipeline/pages:FuzzSplitImage ./pipeline/extract:FuzzExtract \
-	./pipeline/extract:FuzzNumber ./pipeline/extract:FuzzDate ./pipeline/extract:FuzzIssuer
+	./pipeline/extract:FuzzNumber ./pipeline/extract:FuzzDate ./pipeline/extract:FuzzIssuer \
+	./ocr/tesseract:FuzzRasterFill
 
 .PHONY: help setup check-setup build test test-short demo eval eval-real bench fuzz lint fmt clean
 

@@ -175,6 +175,7 @@ func (r *raster) layPNG(d []byte) bool {
 		comps = 3
 	}
 	var idat []io.Reader
+	ended := false // libpng (so Leptonica) refuses a PNG without IEND; so does this
 	for i+12 <= len(d) {
 		n := int(binary.BigEndian.Uint32(d[i:]))
 		if n < 0 || n > len(d)-i-12 {
@@ -190,7 +191,7 @@ func (r *raster) layPNG(d []byte) bool {
 			idat = append(idat, bytes.NewReader(body))
 			continue
 		case "IEND":
-			i = len(d)
+			i, ended = len(d), true
 			continue
 		case "IHDR", "PLTE":
 			continue
@@ -199,7 +200,7 @@ func (r *raster) layPNG(d []byte) bool {
 			return false
 		}
 	}
-	if len(idat) == 0 {
+	if len(idat) == 0 || !ended {
 		return false
 	}
 	zr, err := zlib.NewReader(io.MultiReader(idat...))
