@@ -220,7 +220,30 @@ func (p *Pipeline) ingestFile(ctx context.Context, b catalog.Batch, req IngestRe
 		Stage:       StageStored,
 	}
 
-	first, err := p.cfg.Catalog.FirstRecordWithSHA(ctx, sum)
+	r, err = p.recordStored(ctx, fh, r, req.Split, func(r catalog.Record) map[string]any {
+		return map[string]any{"source": r.Source, "sha256": sum, "size": size, "batch": b.ID, "unit": req.Unit, "clerk": req.Clerk}
+	})
+	if err != nil {
+		return catalog.Record{}, err
+	}
+	if r.Status == catalog.StatusDuplicate {
+		if p.cfg.Hooks.Record != nil {
+			p.cfg.Hooks.Record(r)
+		}
+	}
+	return r, nil
+}
+
+// recordStored finishes taking a file whose bytes fh holds, r filled in
+// with its unit, source, checksum, size, type and key. Bytes another record
+// holds already make r a duplicate linked to it, stored once; otherwise r
+// takes the split rule. The bytes are stored first and r recorded second,
+// with its job and its ingest event (details, given r as it will be
+// recorded): a crash in between leaves an object no record points at
+// (found by doctor, or by the next Take of the file), never a record
+// without its bytes.
+func (p *Pipeline) recordStored(ctx context.Context, fh *os.File, r catalog.Record, split SplitRule, details func(catalog.Record) map[string]any) (catalog.Record, error) {
+	first, err := p.cfg.Catalog.FirstRecordWithSHA(ctx, r.SHA256)
 	switch {
 	case err == nil:
 		r.Status = catalog.StatusDuplicate
@@ -229,30 +252,22 @@ func (p *Pipeline) ingestFile(ctx context.Context, b catalog.Batch, req IngestRe
 		r.Pages = first.Pages
 		r.Error = fmt.Sprintf("trùng với hồ sơ #%d (%s) đã nhập — không lưu lại lần nữa (same bytes as record #%d, not stored again)", first.ID, first.Source, first.ID)
 	case errors.Is(err, catalog.ErrNotFound):
-		r.Split = req.Split.String()
+		r.Split = split.String()
 	default:
-		return catalog.Record{}, fmt.Errorf("look up %s by checksum: %w", f.source, err)
+		return catalog.Record{}, fmt.Errorf("look up %s by checksum: %w", r.Source, err)
 	}
-
-	// Store first, record second: a crash in between leaves an object no
-	// record points at (found by doctor), never a record without its bytes.
-	if err := p.storeOriginal(ctx, fh, key, size, sum, format.ContentType()); err != nil {
-		return catalog.Record{}, fmt.Errorf("store original of %s: %w", f.source, err)
+	if err := p.storeOriginal(ctx, fh, r.Original, r.Size, r.SHA256, r.ContentType); err != nil {
+		return catalog.Record{}, fmt.Errorf("store original of %s: %w", r.Source, err)
 	}
-	events := []catalog.Event{p.newEvent("ingest", map[string]any{"source": r.Source, "sha256": sum, "size": size, "batch": b.ID, "unit": req.Unit, "clerk": req.Clerk})}
+	events := []catalog.Event{p.newEvent("ingest", details(r))}
 	if r.Status == catalog.StatusDuplicate {
 		events = append(events, p.newEvent("duplicate", map[string]any{"of": r.DuplicateOf}))
 	}
-	r, err = p.addRecord(ctx, r, r.Status == catalog.StatusQueued, events)
+	added, err := p.addRecord(ctx, r, r.Status == catalog.StatusQueued, events)
 	if err != nil {
-		return catalog.Record{}, fmt.Errorf("record %s: %w", f.source, err)
+		return catalog.Record{}, fmt.Errorf("record %s: %w", r.Source, err)
 	}
-	if r.Status == catalog.StatusDuplicate {
-		if p.cfg.Hooks.Record != nil {
-			p.cfg.Hooks.Record(r)
-		}
-	}
-	return r, nil
+	return added, nil
 }
 
 // storeOriginal puts the file under its content key unless an object with

@@ -131,34 +131,12 @@ func (p *Pipeline) Take(ctx context.Context, req TakeRequest) (Taken, error) {
 		Status:      catalog.StatusQueued,
 		Stage:       StageStored,
 	}
-	first, err := p.cfg.Catalog.FirstRecordWithSHA(ctx, sum)
-	switch {
-	case err == nil:
-		r.Status = catalog.StatusDuplicate
-		r.Stage = StageDone
-		r.DuplicateOf = first.ID
-		r.Pages = first.Pages
-		r.Error = fmt.Sprintf("trùng với hồ sơ #%d (%s) đã nhập — không lưu lại lần nữa (same bytes as record #%d, not stored again)", first.ID, first.Source, first.ID)
-	case errors.Is(err, catalog.ErrNotFound):
-		r.Split = req.Split.String()
-	default:
-		return Taken{}, fmt.Errorf("look up %s by checksum: %w", req.Name, err)
-	}
-
-	// Store first, record second, as Ingest does: a crash in between
-	// leaves an object no record points at, which the next Take of the
-	// file finds in place and records.
-	if err := p.storeOriginal(ctx, fh, objKey, size, sum, format.ContentType()); err != nil {
-		return Taken{}, fmt.Errorf("store original of %s: %w", req.Name, err)
-	}
-	events := []catalog.Event{p.newEvent("ingest", map[string]any{"source": r.Source, "sha256": sum, "size": size,
-		"batch": b.ID, "unit": req.Unit, "clerk": req.Clerk, "watch": req.Folder, "split": r.Split})}
-	if r.Status == catalog.StatusDuplicate {
-		events = append(events, p.newEvent("duplicate", map[string]any{"of": r.DuplicateOf}))
-	}
-	r, err = p.addRecord(ctx, r, r.Status == catalog.StatusQueued, events)
+	r, err = p.recordStored(ctx, fh, r, req.Split, func(r catalog.Record) map[string]any {
+		return map[string]any{"source": r.Source, "sha256": sum, "size": size,
+			"batch": b.ID, "unit": req.Unit, "clerk": req.Clerk, "watch": req.Folder, "split": r.Split}
+	})
 	if err != nil {
-		return Taken{}, fmt.Errorf("record %s: %w", req.Name, err)
+		return Taken{}, err
 	}
 	if err := p.cfg.Catalog.SealBatch(ctx, b.ID); err != nil {
 		return Taken{}, fmt.Errorf("seal batch %d of %s: %w", b.ID, req.Name, err)
