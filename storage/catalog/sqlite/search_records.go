@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
+	"sohoa/pipeline/vntext"
 	"sohoa/storage/catalog"
 )
 
@@ -21,10 +24,14 @@ type searchLimits struct {
 	// commonWord is how many records a word must be in for BM25 to be too
 	// dear to rank with (see bm25Cheap).
 	commonWord int
+	// readHead is how many hits a block may have for its ranking to read
+	// their numbers and subjects rather than ask the index which hold
+	// every word (see ranker.page).
+	readHead int
 }
 
 // defaultLimits are the limits of SearchRecords.
-var defaultLimits = searchLimits{block: 5000, commonWord: 20_000}
+var defaultLimits = searchLimits{block: 5000, commonWord: 20_000, readHead: 1000}
 
 // eachRecordChunk is how many ids EachRecordID reads per statement: it
 // holds no read transaction while fn runs, so fn may take its time and
@@ -87,273 +94,384 @@ func (db *DB) searchRecords(ctx context.Context, q catalog.Query, lim searchLimi
 		return nil, err
 	}
 	defer tx.Rollback()
-	type found struct {
-		hit    catalog.Hit
-		fields []string // issuer, doc type, field: snippet sources after the body and subject
-	}
-	var fs []found
-	run := func(st statement) (int, error) {
-		rows, err := tx.QueryContext(ctx, st.sql, st.args...)
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		n := 0
-		for rows.Next() {
-			var (
-				f                    found
-				issuer, docType, fld string
-				rank                 float64
-			)
-			if err := rows.Scan(&f.hit.RecordID, &f.hit.Number, &f.hit.Subject, &issuer, &docType, &fld, &rank); err != nil {
-				return n, err
-			}
-			// bm25 is lower for better matches; Hit.Score is higher (and
-			// never -0).
-			f.hit.Score = 0 - rank
-			if f.hit.Score == 0 {
-				f.hit.Score = 0
-			}
-			f.fields = []string{issuer, docType, fld}
-			fs = append(fs, f)
-			n++
-		}
-		return n, rows.Err()
-	}
-	if err := searchPage(ctx, tx, terms, f, q, lim, run); err != nil {
+	rows, err := searchPage(ctx, tx, terms, f, q, lim)
+	if err != nil {
 		return nil, err
 	}
-
-	hits := make([]catalog.Hit, len(fs))
-	for i, f := range fs {
+	hits := make([]catalog.Hit, len(rows))
+	for i, r := range rows {
 		if len(terms) > 0 {
-			texts, err := pageTexts(ctx, tx, f.hit.RecordID)
+			texts, err := pageTexts(ctx, tx, r.hit.RecordID)
 			if err != nil {
 				return nil, err
 			}
-			texts = append(texts, f.hit.Subject, f.hit.Number)
-			texts = append(texts, f.fields...)
-			f.hit.Snippet = snippet(texts, terms)
+			texts = append(texts, r.hit.Subject, r.hit.Number, r.issuer, r.docType, r.field)
+			r.hit.Snippet = snippet(texts, terms)
 		}
-		hits[i] = f.hit
+		hits[i] = r.hit
 	}
 	return hits, nil
 }
 
+// hitRow is one hit as a statement of searchPage reads it, with the
+// snippet's other sources (after the body and subject).
+type hitRow struct {
+	hit                    catalog.Hit
+	issuer, docType, field string
+}
+
 // hitColumns are what a statement of searchPage selects, records
-// being r: the hit, the snippet's other sources, and the BM25 rank.
+// being r: the hit and the snippet's other sources; a statement adds the
+// BM25 rank after them.
 const hitColumns = `r.id, r.number, r.subject, r.issuer, r.doc_type, r.field`
 
-// searchPage plans q's page of hits and runs the statements that make
-// it, one after the other. For words, it first finds out whether they are
-// common (lim.block matches or more):
+// readHits runs st, which selects hitColumns and a BM25 rank.
+func readHits(ctx context.Context, tx *sql.Tx, st statement) ([]hitRow, error) {
+	rows, err := tx.QueryContext(ctx, st.sql, st.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []hitRow
+	for rows.Next() {
+		var (
+			h    hitRow
+			rank float64
+		)
+		if err := rows.Scan(&h.hit.RecordID, &h.hit.Number, &h.hit.Subject, &h.issuer, &h.docType, &h.field, &rank); err != nil {
+			return nil, err
+		}
+		// bm25 is lower for better matches; Hit.Score is higher (and
+		// never -0).
+		h.hit.Score = 0 - rank
+		if h.hit.Score == 0 {
+			h.hit.Score = 0
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// readIDs runs st, which selects one id a row.
+func readIDs(ctx context.Context, tx *sql.Tx, st statement) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, st.sql, st.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// searchPage reads q's page of hits. With no words, it is the filters'
+// records, newest first, off an index. With words, the hits are taken in
+// blocks, newest block first, and ranked within each (see rankBlock):
 //
-//   - no words: the filters' records, newest first, off an index;
-//   - few matches: the matches, each checked against the filters;
-//   - common words: the matches in blocks, newest block first, ranked
-//     within each block; a block is lim.block matches, or with filters
-//     the matches among lim.block records the filters keep. A page takes
-//     its hits from the blocks it falls in, so pages never repeat or
-//     skip a hit, and a page costs the same however many records match.
+//   - fewer than lim.block matches: one block, the matches the filters
+//     keep;
+//   - more, no filters: blocks of lim.block matches;
+//   - more, with filters: the matches among lim.block records the
+//     filters keep, then among the next lim.block.
 //
-// bm25Cheap says how matches are ranked.
-func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catalog.Query, lim searchLimits, run func(statement) (int, error)) error {
+// A page takes its hits from the blocks it falls in, so pages never
+// repeat or skip a hit, and a page costs the same however many records
+// match. Every block is found with one pass down the index from its top,
+// its ids read into memory: counting the matches first, then reading
+// them, would take two passes, and for words common in the catalog but
+// rare together ("giao đất nguyễn văn an") a pass is most of the cost.
+func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catalog.Query, lim searchLimits) ([]hitRow, error) {
 	limit, offset := q.Limit, max(q.Offset, 0)
 	if limit <= 0 {
 		limit = defaultSearchLimit
 	}
+	withArgs := func(args ...any) []any { return append(append([]any(nil), f.withArgs...), args...) }
 	if len(terms) == 0 {
 		// The ids come off an index alone; only the page's records are read.
-		_, err := run(statement{f.prefix() + `SELECT ` + hitColumns + `, 0 FROM records AS r
+		return readHits(ctx, tx, statement{f.prefix() + `SELECT ` + hitColumns + `, 0 FROM records AS r
 			WHERE r.id IN (` + f.ids() + ` ORDER BY r.id DESC LIMIT ? OFFSET ?)
-			ORDER BY r.id DESC`, append(append(append([]any(nil), f.withArgs...), f.args...), limit, offset)})
-		return err
+			ORDER BY r.id DESC`, withArgs(append(append([]any(nil), f.args...), limit, offset)...)})
 	}
-	m := matching{f: f, match: matchExpr(terms)}
-	common, err := atLeast(ctx, tx, lim.block, "", `SELECT rowid FROM search WHERE search MATCH ?`, m.match)
+	match := matchExpr(terms)
+	bm25, err := bm25Cheap(ctx, tx, terms, lim.commonWord)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if m.bm25, err = bm25Cheap(ctx, tx, terms, lim.commonWord); err != nil {
-		return err
+	r := ranker{terms: terms, match: match, bm25: bm25, readHead: lim.readHead}
+	filtered := len(f.conds) > 0
+
+	// The newest matches, as many as a block holds: all of them when they
+	// are fewer.
+	matches, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ?
+		ORDER BY rowid DESC LIMIT ?`, []any{match, lim.block}})
+	if err != nil {
+		return nil, err
 	}
-	if !common {
-		// Few matches: with filters, each checked against them.
-		m.joined = len(f.conds) > 0
-		_, err := m.page(ctx, tx, limit, offset, run)
-		return err
+	if len(matches) < lim.block {
+		if filtered && len(matches) > 0 {
+			// Few matches: each checked against the filters.
+			if matches, err = readIDs(ctx, tx, statement{f.prefix() + `SELECT r.id FROM records AS r
+				WHERE r.id IN (SELECT value FROM json_each(?)) AND ` + f.where() + ` ORDER BY r.id DESC`,
+				withArgs(append([]any{idList(matches)}, f.args...)...)}); err != nil {
+				return nil, err
+			}
+		}
+		return r.page(ctx, tx, matches, limit, offset)
 	}
 
-	// nth is the id at position n, newest first, of the matches (no
-	// filters) or of the records the filters keep; ok is false past the
-	// last.
-	nth := func(n int) (id int64, ok bool, err error) {
-		stmt, args := `SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`, []any{m.match, n}
-		if len(f.conds) > 0 {
-			stmt, args = f.prefix()+f.ids()+` ORDER BY r.id DESC LIMIT 1 OFFSET ?`, append(append(append([]any(nil), f.withArgs...), f.args...), n)
-		}
-		err = tx.QueryRowContext(ctx, stmt, args...).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, nil
-		}
-		return id, err == nil, err
-	}
-	bound, k := lim.block, 0
-	if len(f.conds) == 0 {
-		// Every block but the last holds bound hits: skip to the page's.
-		k, offset = offset/bound, offset%bound
-	}
-	m.kept = len(f.conds) > 0
-	for ; limit > 0; k++ {
-		// Block k is the positions [k*bound, (k+1)*bound): ids in [lo, hi).
-		m.lo, m.hi = 0, 0
-		if k > 0 {
-			id, ok, err := nth(k*bound - 1)
-			if err != nil || !ok {
-				return err
-			}
-			m.hi = id
-		}
-		if m.lo, _, err = nth((k+1)*bound - 1); err != nil {
-			return err
-		}
-		if m.kept && offset > 0 {
-			// The block's hits are fewer than its records: count them to
-			// know whether the page starts in it.
-			n, err := m.count(ctx, tx, m.match)
-			if err != nil {
-				return err
-			}
-			if offset >= n {
-				offset -= n
-				if m.lo == 0 {
-					return nil
+	// block returns the hits of the block whose ids are below hi (0: no
+	// bound), newest first, and the bound of the next block (0: none).
+	block := func(hi int64) ([]int64, int64, error) {
+		if !filtered {
+			ids := matches
+			if hi > 0 {
+				var err error
+				if ids, err = readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ? AND rowid < ?
+					ORDER BY rowid DESC LIMIT ?`, []any{match, hi, lim.block}}); err != nil {
+					return nil, 0, err
 				}
-				continue
+			}
+			if len(ids) < lim.block {
+				return ids, 0, nil
+			}
+			return ids, ids[len(ids)-1], nil
+		}
+		// The block's records the filters keep, newest first, then the
+		// matches among them: one pass down the index over the block's
+		// span of ids.
+		below, args := "", withArgs(f.args...)
+		if hi > 0 {
+			below, args = ` AND r.id < ?`, append(args, hi)
+		}
+		kept, err := readIDs(ctx, tx, statement{f.prefix() + f.ids() + below + ` ORDER BY r.id DESC LIMIT ?`, append(args, lim.block)})
+		if err != nil || len(kept) == 0 {
+			return nil, 0, err
+		}
+		lo, next := kept[len(kept)-1], int64(0)
+		if len(kept) == lim.block {
+			next = lo
+		}
+		span, spanArgs := `rowid >= ?`, []any{match, lo}
+		if hi > 0 {
+			span, spanArgs = span+` AND rowid < ?`, append(spanArgs, hi)
+		}
+		// Up the index from the lowest: see pageByIndex.
+		found, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ? AND ` + span, spanArgs})
+		if err != nil {
+			return nil, 0, err
+		}
+		slices.Reverse(found)
+		return intersectDesc(found, kept), next, nil
+	}
+
+	var hi int64
+	if !filtered && offset >= lim.block {
+		// Every block but the last holds lim.block matches: skip to the
+		// page's.
+		k := offset / lim.block
+		err := tx.QueryRowContext(ctx, `SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?`,
+			match, k*lim.block-1).Scan(&hi)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		offset %= lim.block
+	}
+	var out []hitRow
+	for limit > 0 {
+		ids, next, err := block(hi)
+		if err != nil {
+			return nil, err
+		}
+		if offset < len(ids) {
+			rows, err := r.page(ctx, tx, ids, limit, offset)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rows...)
+			limit -= len(rows)
+			offset = 0
+		} else {
+			offset -= len(ids)
+		}
+		if next == 0 {
+			break
+		}
+		hi = next
+	}
+	return out, nil
+}
+
+// intersectDesc returns the ids in both a and b, each sorted newest
+// (highest) first.
+func intersectDesc(a, b []int64) []int64 {
+	var out []int64
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] > b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
+}
+
+// idList is ids as a JSON array, for json_each: one argument however
+// many ids.
+func idList(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// ranker orders the hits of one block.
+type ranker struct {
+	terms []term
+	match string
+	// bm25 ranks by BM25; otherwise the hits whose number or subject hold
+	// every word come first (Score 1), then the others (Score 0), newest
+	// first among each (see bm25Cheap).
+	bm25 bool
+	// readHead is searchLimits.readHead.
+	readHead int
+}
+
+// rankChunk is how many records page reads at a time while it looks for
+// the hits whose number or subject hold every word.
+const rankChunk = 256
+
+// page returns limit hits after offset of the block ids (newest first).
+func (r ranker) page(ctx context.Context, tx *sql.Tx, ids []int64, limit, offset int) ([]hitRow, error) {
+	if offset >= len(ids) {
+		return nil, nil
+	}
+	if r.bm25 {
+		// Ranked in one pass over the index's span of the block: BM25 is
+		// cheap in one pass, and costs a fresh setup per record looked up
+		// one by one. The + keeps SQLite from doing just that with the
+		// IN.
+		return readHits(ctx, tx, statement{`SELECT ` + hitColumns + `, s.rank
+			FROM (SELECT rowid, rank FROM search WHERE search MATCH ? AND rowid >= ? AND rowid <= ?
+				AND +rowid IN (SELECT value FROM json_each(?))
+				ORDER BY rank, rowid DESC LIMIT ? OFFSET ?) AS s
+			JOIN records AS r ON r.id = s.rowid
+			ORDER BY s.rank, s.rowid DESC`,
+			[]any{r.match, ids[len(ids)-1], ids[0], idList(ids), limit, offset}})
+	}
+	if len(ids) > r.readHead {
+		return r.pageByIndex(ctx, tx, ids, limit, offset)
+	}
+	// The hits whose number or subject hold every word, then the others,
+	// newest first among each: read a chunk at a time, newest first, until
+	// there are enough of the first ones for the page. Reading a few
+	// hundred records costs less than the index query of pageByIndex,
+	// which reads the positions of every word in every hit's text.
+	var first, other []hitRow
+	for start := 0; start < len(ids) && len(first) < offset+limit; start += rankChunk {
+		chunk := ids[start:min(start+rankChunk, len(ids))]
+		rows, err := readHits(ctx, tx, statement{`SELECT ` + hitColumns + `, 0 FROM records AS r
+			WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id DESC`, []any{idList(chunk)}})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range rows {
+			if headHolds(h.hit.Number, h.hit.Subject, r.terms) {
+				h.hit.Score = 1
+				first = append(first, h)
+			} else {
+				other = append(other, h)
 			}
 		}
-		n, err := m.page(ctx, tx, limit, offset, run)
-		if err != nil || m.lo == 0 {
-			return err
-		}
-		limit, offset = limit-n, 0
 	}
-	return nil
+	all := append(first, other...)
+	if offset >= len(all) {
+		return nil, nil
+	}
+	return all[offset:min(offset+limit, len(all))], nil
 }
 
-// matching is the matches of a search with words that a page is taken
-// from, and how they are ranked.
-type matching struct {
-	f     filter
-	match string
-	// lo and hi bound the ids, [lo, hi), 0 for no bound.
-	lo, hi int64
-	// kept keeps the matches among the records f keeps within the bounds,
-	// read off f's index; joined checks each match against f instead,
-	// for few matches.
-	kept, joined bool
-	// bm25 ranks by BM25; otherwise the matches whose number or subject
-	// hold every word come first (see bm25Cheap).
-	bm25 bool
-}
-
-// ids is the SQL selecting the ids (as id) of the matches of expr, and
-// its arguments, without f's WITH clause.
-func (m matching) ids(expr string) (string, []any) {
-	if m.joined {
-		return `SELECT s.rowid AS id FROM search AS s JOIN records AS r ON r.id = s.rowid
-			WHERE s.search MATCH ? AND ` + m.f.where(), append([]any{expr}, m.f.args...)
+// pageByIndex is page for a block of many hits, common words: the index
+// finds the block's hits whose number or subject hold every word, and
+// only the page's records are read.
+func (r ranker) pageByIndex(ctx context.Context, tx *sql.Tx, ids []int64, limit, offset int) ([]hitRow, error) {
+	// Up the index from the block's lowest id: going down, FTS5 passes
+	// the lower bound of a column filter's rowids without stopping, on
+	// to the end of the index when the block holds none.
+	first, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ? AND rowid >= ? AND rowid <= ?
+		AND +rowid IN (SELECT value FROM json_each(?))`,
+		[]any{"{number subject} : (" + r.match + ")", ids[len(ids)-1], ids[0], idList(ids)}})
+	if err != nil {
+		return nil, err
 	}
-	where, args := `search MATCH ?`, []any{expr}
-	var span string
-	var spanArgs []any
-	if m.lo > 0 {
-		where += ` AND rowid >= ?`
-		span += ` AND r.id >= ?`
-		spanArgs = append(spanArgs, m.lo)
+	slices.Reverse(first)
+	isFirst := make(map[int64]bool, len(first))
+	for _, id := range first {
+		isFirst[id] = true
 	}
-	if m.hi > 0 {
-		where += ` AND rowid < ?`
-		span += ` AND r.id < ?`
-		spanArgs = append(spanArgs, m.hi)
-	}
-	args = append(args, spanArgs...)
-	if m.kept {
-		// The + keeps SQLite from handing the IN to the index one rowid at
-		// a time, each with the cost of a fresh query.
-		where += ` AND +rowid IN (` + m.f.ids() + span + `)`
-		args = append(append(args, m.f.args...), spanArgs...)
-	}
-	return `SELECT rowid AS id FROM search WHERE ` + where, args
-}
-
-// count counts the matches of expr.
-func (m matching) count(ctx context.Context, tx *sql.Tx, expr string) (int, error) {
-	ids, args := m.ids(expr)
-	var n int
-	err := tx.QueryRowContext(ctx, m.f.prefix()+`SELECT count(*) FROM (`+ids+`)`,
-		append(append([]any(nil), m.f.withArgs...), args...)...).Scan(&n)
-	return n, err
-}
-
-// page runs the statements of limit ranked matches after offset and
-// returns how many rows they gave.
-func (m matching) page(ctx context.Context, tx *sql.Tx, limit, offset int, run func(statement) (int, error)) (int, error) {
-	with := func(args ...any) []any { return append(append([]any(nil), m.f.withArgs...), args...) }
-	if m.bm25 {
-		// Ranked in one pass over the index: BM25 is cheap in one pass,
-		// and costs a fresh setup per record looked up one by one.
-		if m.joined {
-			return run(statement{m.f.prefix() + `SELECT ` + hitColumns + `, s.rank
-				FROM search AS s JOIN records AS r ON r.id = s.rowid
-				WHERE s.search MATCH ? AND ` + m.f.where() + `
-				ORDER BY s.rank, s.rowid DESC LIMIT ? OFFSET ?`,
-				with(append(append([]any{m.match}, m.f.args...), limit, offset)...)})
-		}
-		ids, args := m.ids(m.match)
-		ids = strings.Replace(ids, `SELECT rowid AS id FROM search`, `SELECT rowid, rank FROM search`, 1)
-		return run(statement{m.f.prefix() + `SELECT ` + hitColumns + `, s.rank
-			FROM (` + ids + ` ORDER BY rank, rowid DESC LIMIT ? OFFSET ?) AS s
-			JOIN records AS r ON r.id = s.rowid
-			ORDER BY s.rank, s.rowid DESC`, with(append(args, limit, offset)...)})
-	}
-	// The matches whose number or subject hold every word (score 1),
-	// newest first, then the others (score 0): a pass over the first
-	// ones stops at the end of the page.
-	first := "{number subject} : (" + m.match + ")"
-	firstIDs, firstArgs := m.ids(first)
-	// The index hands matches over newest first, and the page stops it
-	// early; but going down it does not stop at a block's lower bound, so
-	// within a block (at most its bound of matches) +id sorts them instead,
-	// or a rare first one would cost a pass over the whole index.
-	order := `id DESC`
-	if m.lo > 0 {
-		order = `+id DESC`
-	}
-	page := func(ids string, args []any, score string, limit, offset int) (int, error) {
-		return run(statement{m.f.prefix() + `SELECT ` + hitColumns + `, ` + score + ` FROM records AS r
-			WHERE r.id IN (` + ids + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?)
-			ORDER BY r.id DESC`, with(append(args, limit, offset)...)})
-	}
-	n, err := page(firstIDs, firstArgs, "-1", limit, offset)
-	if err != nil || n == limit {
-		return n, err
-	}
-	// How many first ones there are: the page ran past their end, or
-	// started past it.
-	firsts := offset + n
-	if n == 0 && offset > 0 {
-		if firsts, err = m.count(ctx, tx, first); err != nil {
-			return n, err
+	order := append(make([]int64, 0, len(ids)), first...)
+	for _, id := range ids {
+		if !isFirst[id] {
+			order = append(order, id)
 		}
 	}
-	rest, restArgs := m.ids(m.match)
-	if firsts > 0 {
-		rest = `SELECT id FROM (` + rest + `) WHERE id NOT IN (` + firstIDs + `)`
-		restArgs = append(restArgs, firstArgs...)
+	if offset >= len(order) {
+		return nil, nil
 	}
-	more, err := page(rest, restArgs, "0", limit-n, max(0, offset-firsts))
-	return n + more, err
+	page := order[offset:min(offset+limit, len(order))]
+	rows, err := readHits(ctx, tx, statement{`SELECT ` + hitColumns + `, 0 FROM records AS r
+		WHERE r.id IN (SELECT value FROM json_each(?))`, []any{idList(page)}})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]hitRow, len(rows))
+	for _, h := range rows {
+		byID[h.hit.RecordID] = h
+	}
+	out := make([]hitRow, 0, len(page))
+	for i, id := range page {
+		h, ok := byID[id]
+		if !ok {
+			return nil, fmt.Errorf("record %d is in the search index but not in records", id)
+		}
+		if offset+i < len(first) {
+			h.hit.Score = 1
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// headHolds reports whether every term is in the number or the subject,
+// as the index holds them (folded, one column at a time): what the index
+// query {number subject} : (terms) matches.
+func headHolds(number, subject string, terms []term) bool {
+	cols := [2][]word{tokenize(vntext.Fold(number)), tokenize(vntext.Fold(subject))}
+	for _, t := range terms {
+		one := []term{t}
+		if len(findMatches(cols[0], one)) == 0 && len(findMatches(cols[1], one)) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // bm25Cheap reports whether BM25 is cheap enough to rank the matches of

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"sohoa/pipeline/vntext"
 	"sohoa/storage/catalog"
 	"sohoa/storage/catalog/dvhc"
 )
@@ -636,7 +635,14 @@ func TestSearchRecordsPlans(t *testing.T) {
 			for _, tc := range []struct {
 				lim  searchLimits
 				want []int64
-			}{{searchLimits{block: 2, commonWord: 1}, tiered}, {searchLimits{block: 1000, commonWord: 1}, oneBlock}} {
+			}{
+				// The index finds the hits whose number or subject hold
+				// the words (readHead 0), or their records are read.
+				{searchLimits{block: 2, commonWord: 1}, tiered},
+				{searchLimits{block: 2, commonWord: 1, readHead: 1000}, tiered},
+				{searchLimits{block: 1000, commonWord: 1}, oneBlock},
+				{searchLimits{block: 1000, commonWord: 1, readHead: 1000}, oneBlock},
+			} {
 				var paged []int64
 				for offset := 0; offset <= len(tc.want); offset += limit {
 					p := q
@@ -644,7 +650,8 @@ func TestSearchRecordsPlans(t *testing.T) {
 					paged = append(paged, search(p, tc.lim)...)
 				}
 				if !slices.Equal(paged, tc.want) {
-					t.Errorf("%+v in blocks of %d, every word common, pages of %d: %v, want %v", q, tc.lim.block, limit, paged, tc.want)
+					t.Errorf("%+v in blocks of %d, every word common, reading heads of blocks up to %d, pages of %d: %v, want %v",
+						q, tc.lim.block, tc.lim.readHead, limit, paged, tc.want)
 				}
 			}
 		}
@@ -747,16 +754,5 @@ func inNumberOrSubject(t *testing.T, db *DB, id int64, text string) bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tm := range parseQuery(text) {
-		found := false
-		for _, col := range []string{r.Number.Value, r.Subject.Value} {
-			if len(findMatches(tokenize(vntext.Fold(col)), []term{tm})) > 0 {
-				found = true
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
+	return headHolds(r.Number.Value, r.Subject.Value, parseQuery(text))
 }
