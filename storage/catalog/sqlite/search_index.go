@@ -66,10 +66,10 @@ func (db *DB) foldNumbers(ctx context.Context) error {
 }
 
 // The setting that says the search index holds every record, and the
-// migration that last emptied it (migrations/0006_search.sql).
+// migration that last emptied it (migrations/0012_search_prefix4.sql).
 const (
 	searchIndexSetting = "search_index"
-	searchIndexVersion = "0006"
+	searchIndexVersion = "0012"
 )
 
 // ensureSearchIndex rebuilds the search index if a migration emptied it

@@ -17,21 +17,27 @@ var _ catalog.RecordSearcher = (*DB)(nil)
 
 // searchLimits are where a search with words changes plans.
 type searchLimits struct {
-	// block is how many matches (or records the filters keep) are ranked
-	// together, newest first: ranking the half a million records holding
-	// "quyết định" would take seconds, and say little.
+	// block is how many matches are ranked together, newest first:
+	// ranking the half a million records holding "quyết định" would take
+	// seconds, and say little. It is also how many records the filters
+	// keep are read at a time.
 	block int
+	// keptBlock is how many records the filters keep make a block when
+	// the words are common: each block costs a pass over the index for
+	// its span of ids, and the records a province keeps in a year are
+	// spread over all of them.
+	keptBlock int
 	// commonWord is how many records a word must be in for BM25 to be too
 	// dear to rank with (see bm25Cheap).
 	commonWord int
-	// readHead is how many hits a block may have for its ranking to read
-	// their numbers and subjects rather than ask the index which hold
-	// every word (see ranker.page).
+	// readHead is how many of a block's newest hits its ranking reads the
+	// numbers and subjects of, before it asks the index which hold every
+	// word (see ranker.page).
 	readHead int
 }
 
 // defaultLimits are the limits of SearchRecords.
-var defaultLimits = searchLimits{block: 5000, commonWord: 20_000, readHead: 1000}
+var defaultLimits = searchLimits{block: 5000, keptBlock: 1000, commonWord: 20_000, readHead: 512}
 
 // eachRecordChunk is how many ids EachRecordID reads per statement: it
 // holds no read transaction while fn runs, so fn may take its time and
@@ -227,6 +233,11 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 
 	// block returns the hits of the block whose ids are below hi (0: no
 	// bound), newest first, and the bound of the next block (0: none).
+	// keptIDs are the records the filters keep below the current block's
+	// top, newest first, as far as they have been read; keptMore says
+	// there may be more below them.
+	var keptIDs []int64
+	keptMore := true
 	block := func(hi int64) ([]int64, int64, error) {
 		if !filtered {
 			ids := matches
@@ -243,26 +254,36 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 			return ids, ids[len(ids)-1], nil
 		}
 		// The block's records the filters keep, newest first, then the
-		// matches among them: one pass down the index over the block's
-		// span of ids.
-		below, args := "", withArgs(f.args...)
-		if hi > 0 {
-			below, args = ` AND r.id < ?`, append(args, hi)
+		// matches among them: one pass up the index over the block's span
+		// of ids.
+		for len(keptIDs) > 0 && hi > 0 && keptIDs[0] >= hi {
+			keptIDs = keptIDs[1:]
 		}
-		kept, err := readIDs(ctx, tx, statement{f.prefix() + f.ids() + below + ` ORDER BY r.id DESC LIMIT ?`, append(args, lim.block)})
-		if err != nil || len(kept) == 0 {
-			return nil, 0, err
+		if len(keptIDs) < lim.keptBlock && keptMore {
+			// Finding the records the filters keep sorts them all (by
+			// unit, then id): read many blocks' worth at a time.
+			below, args := "", withArgs(f.args...)
+			if from := lowest(keptIDs, hi); from > 0 {
+				below, args = ` AND r.id < ?`, append(args, from)
+			}
+			more, err := readIDs(ctx, tx, statement{f.prefix() + f.ids() + below + ` ORDER BY r.id DESC LIMIT ?`, append(args, lim.block)})
+			if err != nil {
+				return nil, 0, err
+			}
+			keptIDs, keptMore = append(keptIDs, more...), len(more) == lim.block
 		}
+		if len(keptIDs) == 0 {
+			return nil, 0, nil
+		}
+		kept := keptIDs[:min(lim.keptBlock, len(keptIDs))]
 		lo, next := kept[len(kept)-1], int64(0)
-		if len(kept) == lim.block {
+		if len(keptIDs) > len(kept) || keptMore {
 			next = lo
 		}
-		span, spanArgs := `rowid >= ?`, []any{match, lo}
-		if hi > 0 {
-			span, spanArgs = span+` AND rowid < ?`, append(spanArgs, hi)
-		}
-		// Up the index from the lowest: see pageByIndex.
-		found, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ? AND ` + span, spanArgs})
+		// Up the index from the lowest to the highest of them (a unit's
+		// records may be a narrow span of ids): see pageByIndex.
+		found, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ? AND rowid >= ? AND rowid <= ?`,
+			[]any{match, lo, kept[0]}})
 		if err != nil {
 			return nil, 0, err
 		}
@@ -308,6 +329,15 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 		hi = next
 	}
 	return out, nil
+}
+
+// lowest is the lowest of ids (sorted newest first), or hi when there
+// are none.
+func lowest(ids []int64, hi int64) int64 {
+	if len(ids) == 0 {
+		return hi
+	}
+	return ids[len(ids)-1]
 }
 
 // intersectDesc returns the ids in both a and b, each sorted newest
@@ -377,17 +407,17 @@ func (r ranker) page(ctx context.Context, tx *sql.Tx, ids []int64, limit, offset
 			ORDER BY s.rank, s.rowid DESC`,
 			[]any{r.match, ids[len(ids)-1], ids[0], idList(ids), limit, offset}})
 	}
-	if len(ids) > r.readHead {
-		return r.pageByIndex(ctx, tx, ids, limit, offset)
-	}
 	// The hits whose number or subject hold every word, then the others,
-	// newest first among each: read a chunk at a time, newest first, until
-	// there are enough of the first ones for the page. Reading a few
-	// hundred records costs less than the index query of pageByIndex,
-	// which reads the positions of every word in every hit's text.
+	// newest first among each. The newest readHead hits are read a chunk
+	// at a time until there are enough of the first ones for the page:
+	// reading a few hundred records costs less than the index query of
+	// pageByIndex, which reads the positions of every word in the text of
+	// every hit in the block's span of ids. Only when they are not enough,
+	// and the block holds more, does the index answer.
 	var first, other []hitRow
-	for start := 0; start < len(ids) && len(first) < offset+limit; start += rankChunk {
-		chunk := ids[start:min(start+rankChunk, len(ids))]
+	read := 0
+	for read < min(len(ids), r.readHead) && len(first) < offset+limit {
+		chunk := ids[read:min(read+rankChunk, len(ids))]
 		rows, err := readHits(ctx, tx, statement{`SELECT ` + hitColumns + `, 0 FROM records AS r
 			WHERE r.id IN (SELECT value FROM json_each(?)) ORDER BY r.id DESC`, []any{idList(chunk)}})
 		if err != nil {
@@ -401,6 +431,10 @@ func (r ranker) page(ctx context.Context, tx *sql.Tx, ids []int64, limit, offset
 				other = append(other, h)
 			}
 		}
+		read += len(chunk)
+	}
+	if len(first) < offset+limit && read < len(ids) {
+		return r.pageByIndex(ctx, tx, ids, limit, offset)
 	}
 	all := append(first, other...)
 	if offset >= len(all) {

@@ -507,7 +507,7 @@ func TestSearchRecordsPlans(t *testing.T) {
 	t.Parallel()
 	f := newSearchRecordsFixture(t)
 	ctx := context.Background()
-	exactly := searchLimits{block: 1_000_000, commonWord: 1_000_000}
+	exactly := searchLimits{block: 1_000_000, keptBlock: 1_000_000, commonWord: 1_000_000}
 	search := func(q catalog.Query, lim searchLimits) []int64 {
 		t.Helper()
 		hits, err := f.db.searchRecords(ctx, q, lim)
@@ -544,35 +544,42 @@ func TestSearchRecordsPlans(t *testing.T) {
 		common := len(search(catalog.Query{Text: q.Text, Limit: 100}, exactly)) >= 2
 		filters := all
 		filters.Text = ""
-		// The blocks: of the matches, or of the records the filters keep,
-		// newest first, two by two.
-		order := exact
-		if common {
-			blockOf := slices.Clone(exact)
-			if filters != (catalog.Query{Limit: 100}) {
-				blockOf = search(filters, exactly)
+		filtered := filters != (catalog.Query{Limit: 100})
+		// The blocks: of the matches, two by two, or of the records the
+		// filters keep, newest first, two by two (read two at a time) or
+		// one by one (read three at a time).
+		for _, lim := range []searchLimits{{block: 2, keptBlock: 2, commonWord: 1_000_000}, {block: 3, keptBlock: 1, commonWord: 1_000_000}} {
+			if lim.block == 3 && (!filtered || len(search(catalog.Query{Text: q.Text, Limit: 100}, exactly)) < 3) {
+				continue
 			}
-			slices.Sort(blockOf)
-			slices.Reverse(blockOf)
-			order = nil
-			for i := 0; i < len(blockOf); i += 2 {
-				block := blockOf[i:min(i+2, len(blockOf))]
-				for _, id := range exact {
-					if slices.Contains(block, id) {
-						order = append(order, id)
+			order := exact
+			if common {
+				blockOf, size := slices.Clone(exact), lim.block
+				if filtered {
+					blockOf, size = search(filters, exactly), lim.keptBlock
+				}
+				slices.Sort(blockOf)
+				slices.Reverse(blockOf)
+				order = nil
+				for i := 0; i < len(blockOf); i += size {
+					block := blockOf[i:min(i+size, len(blockOf))]
+					for _, id := range exact {
+						if slices.Contains(block, id) {
+							order = append(order, id)
+						}
 					}
 				}
 			}
-		}
-		for _, limit := range []int{1, 2, 3, 100} {
-			var paged []int64
-			for offset := 0; offset <= len(order); offset += limit {
-				p := q
-				p.Limit, p.Offset = limit, offset
-				paged = append(paged, search(p, searchLimits{block: 2, commonWord: 1_000_000})...)
-			}
-			if !slices.Equal(paged, order) {
-				t.Errorf("%+v in blocks of 2, pages of %d: %v, want %v (all, ranked: %v)", q, limit, paged, order, exact)
+			for _, limit := range []int{1, 2, 3, 100} {
+				var paged []int64
+				for offset := 0; offset <= len(order); offset += limit {
+					p := q
+					p.Limit, p.Offset = limit, offset
+					paged = append(paged, search(p, lim)...)
+				}
+				if !slices.Equal(paged, order) {
+					t.Errorf("%+v in blocks of %d (%d kept), pages of %d: %v, want %v (all, ranked: %v)", q, lim.block, lim.keptBlock, limit, paged, order, exact)
+				}
 			}
 		}
 		// With every word common too: within each block, the hits whose
@@ -638,10 +645,10 @@ func TestSearchRecordsPlans(t *testing.T) {
 			}{
 				// The index finds the hits whose number or subject hold
 				// the words (readHead 0), or their records are read.
-				{searchLimits{block: 2, commonWord: 1}, tiered},
-				{searchLimits{block: 2, commonWord: 1, readHead: 1000}, tiered},
-				{searchLimits{block: 1000, commonWord: 1}, oneBlock},
-				{searchLimits{block: 1000, commonWord: 1, readHead: 1000}, oneBlock},
+				{searchLimits{block: 2, keptBlock: 2, commonWord: 1}, tiered},
+				{searchLimits{block: 2, keptBlock: 2, commonWord: 1, readHead: 1000}, tiered},
+				{searchLimits{block: 1000, keptBlock: 1000, commonWord: 1}, oneBlock},
+				{searchLimits{block: 1000, keptBlock: 1000, commonWord: 1, readHead: 1000}, oneBlock},
 			} {
 				var paged []int64
 				for offset := 0; offset <= len(tc.want); offset += limit {
@@ -659,7 +666,7 @@ func TestSearchRecordsPlans(t *testing.T) {
 }
 
 // TestSearchIndexRebuiltAfterUpgrade empties the search index and forgets
-// it was built, as migration 0006 leaves a catalog that had records: the
+// it was built, as migration 0012 leaves a catalog that had records: the
 // first search must rebuild it from the records and pages and find what
 // it found before.
 func TestSearchIndexRebuiltAfterUpgrade(t *testing.T) {
@@ -692,8 +699,8 @@ func TestSearchIndexRebuiltAfterUpgrade(t *testing.T) {
 	if err != nil || len(hits) != 3 {
 		t.Errorf("number after the upgrade: %v, %v; want 3", hitIDs(hits), err)
 	}
-	if v, err := f.db.Setting(ctx, "search_index"); err != nil || v != "0006" {
-		t.Errorf("search_index setting = %q, %v; want 0006", v, err)
+	if v, err := f.db.Setting(ctx, "search_index"); err != nil || v != "0012" {
+		t.Errorf("search_index setting = %q, %v; want 0012", v, err)
 	}
 }
 
@@ -716,7 +723,7 @@ func TestSearchRecordsRankCommonWords(t *testing.T) {
 		{catalog.Query{Text: "dinh", Status: catalog.StatusNeedsReview}, []int64{f.thongBao}, []float64{0}},
 	} {
 		tc.q.Limit = 10
-		hits, err := f.db.searchRecords(ctx, tc.q, searchLimits{block: 1_000_000, commonWord: 4})
+		hits, err := f.db.searchRecords(ctx, tc.q, searchLimits{block: 1_000_000, keptBlock: 1_000_000, commonWord: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -734,7 +741,7 @@ func TestSearchRecordsRankCommonWords(t *testing.T) {
 		for offset := range len(tc.want) + 1 {
 			q := tc.q
 			q.Limit, q.Offset = 1, offset
-			hits, err := f.db.searchRecords(ctx, q, searchLimits{block: 1_000_000, commonWord: 4})
+			hits, err := f.db.searchRecords(ctx, q, searchLimits{block: 1_000_000, keptBlock: 1_000_000, commonWord: 4})
 			if err != nil {
 				t.Fatal(err)
 			}
