@@ -58,8 +58,8 @@ const eachRecordChunk = 1000
 // word come first (Score 1, the others 0), newest first among each. And
 // when the words match 5,000 records or more, they are ranked in blocks:
 // the 5,000 newest matches first, ranked among themselves, then the next
-// 5,000 (with filters, the matches among the 5,000 newest records the
-// filters keep, then the next 5,000): ranking the half a million records
+// 5,000 (with filters, the matches among the 1,000 newest records the
+// filters keep, then the next 1,000): ranking the half a million records
 // holding "quyết định" would take seconds, and say little. Pages never
 // repeat or skip a hit.
 //
