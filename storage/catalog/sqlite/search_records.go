@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type searchLimits struct {
 	// commonWord is how many records a word must be in for BM25 to be too
 	// dear to rank with (see bm25Cheap).
 	commonWord int
+	// window is how many ids below its newest match a block of matches of
+	// common words reaches down at most, with no filters (see
+	// windowedPage); 0 for no such bound.
+	window int
 	// readHead is how many of a block's newest hits its ranking reads the
 	// numbers and subjects of, before it asks the index which hold every
 	// word (see ranker.page).
@@ -37,7 +42,7 @@ type searchLimits struct {
 }
 
 // defaultLimits are the limits of SearchRecords.
-var defaultLimits = searchLimits{block: 5000, keptBlock: 1000, commonWord: 20_000, readHead: 512}
+var defaultLimits = searchLimits{block: 5000, keptBlock: 1000, window: 50_000, commonWord: 20_000, readHead: 512}
 
 // eachRecordChunk is how many ids EachRecordID reads per statement: it
 // holds no read transaction while fn runs, so fn may take its time and
@@ -60,8 +65,10 @@ const eachRecordChunk = 1000
 // the 5,000 newest matches first, ranked among themselves, then the next
 // 5,000 (with filters, the matches among the 1,000 newest records the
 // filters keep, then the next 1,000): ranking the half a million records
-// holding "quyết định" would take seconds, and say little. Pages never
-// repeat or skip a hit.
+// holding "quyết định" would take seconds, and say little. With a common
+// word and no filters, a block also ends 50,000 ids below its newest
+// match, however few it holds (see windowedPage). Pages never repeat or
+// skip a hit.
 //
 // Unit keeps the records of the unit and of every unit under it. A code
 // names a unit in each catalogue (units.scheme), and a record's unit code
@@ -211,6 +218,9 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 	}
 	r := ranker{terms: terms, match: match, bm25: bm25, readHead: lim.readHead}
 	filtered := len(f.conds) > 0
+	if !filtered && !bm25 {
+		return windowedPage(ctx, tx, r, lim, limit, offset)
+	}
 
 	// The newest matches, as many as a block holds: all of them when they
 	// are fewer.
@@ -329,6 +339,64 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 		hi = next
 	}
 	return out, nil
+}
+
+// windowedPage is searchPage for words of which some are common, and no
+// filters. A block starts at the newest match below the block before,
+// and holds the matches from there down to lim.block of them or lim.window
+// ids below it, whichever comes first: common words rare together ("giao
+// đất nguyễn văn an", 847 records in a million) would otherwise cost a
+// pass over the whole index to find the first block, for hits ranked by
+// no more than which hold every word in their number or subject. Each
+// block is read in one pass down the index that stops at the first
+// match past it, where the next block starts: the index is never walked
+// twice. A catalog with fewer records than lim.window has one window.
+func windowedPage(ctx context.Context, tx *sql.Tx, r ranker, lim searchLimits, limit, offset int) ([]hitRow, error) {
+	window := int64(lim.window)
+	var out []hitRow
+	// hi bounds the next block: its matches are at or below it (0: none).
+	hi := int64(math.MaxInt64)
+	for limit > 0 && hi > 0 {
+		ids, next, err := windowBlock(ctx, tx, r.match, hi, window, lim.block)
+		if err != nil {
+			return nil, err
+		}
+		if offset < len(ids) {
+			rows, err := r.page(ctx, tx, ids, limit, offset)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rows...)
+			limit -= len(rows)
+			offset = 0
+		} else {
+			offset -= len(ids)
+		}
+		hi = next
+	}
+	return out, nil
+}
+
+// windowBlock reads the block of windowedPage whose matches are at or
+// below hi, newest first, and the first match after it (0: none).
+func windowBlock(ctx context.Context, tx *sql.Tx, match string, hi, window int64, size int) ([]int64, int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search WHERE search MATCH ? AND rowid <= ? ORDER BY rowid DESC`, match, hi)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, 0, err
+		}
+		if len(ids) == size || (window > 0 && len(ids) > 0 && id <= ids[0]-window) {
+			return ids, id, nil
+		}
+		ids = append(ids, id)
+	}
+	return ids, 0, rows.Err()
 }
 
 // lowest is the lowest of ids (sorted newest first), or hi when there

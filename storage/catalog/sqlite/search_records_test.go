@@ -665,6 +665,73 @@ func TestSearchRecordsPlans(t *testing.T) {
 	}
 }
 
+// TestSearchRecordsWindows runs searches of common words, no filters,
+// with blocks that also end a few ids below their newest match: each
+// block, from the newest match below the one before down to the block's
+// size of them or the window's bottom, holds the hits whose number or subject hold the words
+// first, newest first, then the others, in pages of any size as in one.
+func TestSearchRecordsWindows(t *testing.T) {
+	t.Parallel()
+	f := newSearchRecordsFixture(t)
+	ctx := context.Background()
+	exactly := searchLimits{block: 1_000_000, keptBlock: 1_000_000, commonWord: 1_000_000}
+	for _, text := range []string{"dat", "ho*", "uy ban", "quyet dinh", "nguyen van an"} {
+		hits, err := f.db.searchRecords(ctx, catalog.Query{Text: text, Limit: 1000}, exactly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		matches := hitIDs(hits)
+		if len(matches) == 0 {
+			t.Fatalf("%q finds nothing: the fixture proves nothing", text)
+		}
+		slices.Sort(matches)
+		slices.Reverse(matches)
+		for _, lim := range []searchLimits{
+			{block: 2, window: 1, commonWord: 1},
+			{block: 2, window: 3, commonWord: 1},
+			{block: 1000, window: 2, commonWord: 1},
+			{block: 3, window: 5, commonWord: 1, readHead: 1000},
+		} {
+			// Each block starts at the newest match left and holds the
+			// next ones down to lim.block of them or lim.window ids below
+			// it.
+			var want []int64
+			for rest := matches; len(rest) > 0; {
+				n := 0
+				for n < len(rest) && n < lim.block && rest[n] > rest[0]-int64(lim.window) {
+					n++
+				}
+				var ones, zeros []int64
+				for _, id := range rest[:n] {
+					if inNumberOrSubject(t, f.db, id, text) {
+						ones = append(ones, id)
+					} else {
+						zeros = append(zeros, id)
+					}
+				}
+				want = append(append(want, ones...), zeros...)
+				rest = rest[n:]
+			}
+			if len(want) != len(matches) {
+				t.Fatalf("the model of %q in %+v lost hits: %v of %v", text, lim, want, matches)
+			}
+			for _, limit := range []int{1, 3, 100} {
+				var paged []int64
+				for offset := 0; offset <= len(want); offset += limit {
+					hits, err := f.db.searchRecords(ctx, catalog.Query{Text: text, Limit: limit, Offset: offset}, lim)
+					if err != nil {
+						t.Fatal(err)
+					}
+					paged = append(paged, hitIDs(hits)...)
+				}
+				if !slices.Equal(paged, want) {
+					t.Errorf("%q in blocks of %d or %d ids, pages of %d: %v, want %v", text, lim.block, lim.window, limit, paged, want)
+				}
+			}
+		}
+	}
+}
+
 // TestSearchIndexRebuiltAfterUpgrade empties the search index and forgets
 // it was built, as migration 0012 leaves a catalog that had records: the
 // first search must rebuild it from the records and pages and find what
