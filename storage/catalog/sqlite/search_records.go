@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,11 +222,19 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 	}
 
 	// The newest matches, as many as a block holds: all of them when they
-	// are fewer.
+	// are fewer. With filters only all of them are wanted, if they are
+	// fewer: they are read up the index, which costs half the pass down.
+	order := ` DESC`
+	if filtered {
+		order = ``
+	}
 	matches, err := readIDs(ctx, tx, statement{`SELECT rowid FROM search WHERE search MATCH ?
-		ORDER BY rowid DESC LIMIT ?`, []any{match, lim.block}})
+		ORDER BY rowid` + order + ` LIMIT ?`, []any{match, lim.block}})
 	if err != nil {
 		return nil, err
+	}
+	if filtered {
+		slices.Reverse(matches)
 	}
 	if len(matches) < lim.block {
 		if filtered && len(matches) > 0 {
@@ -343,60 +350,71 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 
 // windowedPage is searchPage for words of which some are common, and no
 // filters. A block starts at the newest match below the block before,
-// and holds the matches from there down to lim.block of them or lim.window
-// ids below it, whichever comes first: common words rare together ("giao
-// đất nguyễn văn an", 847 records in a million) would otherwise cost a
-// pass over the whole index to find the first block, for hits ranked by
-// no more than which hold every word in their number or subject. Each
-// block is read in one pass down the index that stops at the first
-// match past it, where the next block starts: the index is never walked
-// twice. A catalog with fewer records than lim.window has one window.
+// and holds the matches from there down to lim.block of them or
+// lim.window ids below it, whichever comes first: common words rare
+// together ("giao đất nguyễn văn an", 847 records in a million) would
+// otherwise cost a pass over the whole index to find the first block, for
+// hits ranked by no more than which hold every word in their number or
+// subject. The blocks up to the page's end come from one pass down the
+// index: FTS5 starts a pass down below a given rowid by walking up to
+// it, so a pass per block would walk the index once per block. A catalog
+// with fewer records than lim.window has one window.
 func windowedPage(ctx context.Context, tx *sql.Tx, r ranker, lim searchLimits, limit, offset int) ([]hitRow, error) {
-	window := int64(lim.window)
+	blocks, err := windowBlocks(ctx, tx, r.match, int64(lim.window), lim.block, offset+limit)
+	if err != nil {
+		return nil, err
+	}
 	var out []hitRow
-	// hi bounds the next block: its matches are at or below it (0: none).
-	hi := int64(math.MaxInt64)
-	for limit > 0 && hi > 0 {
-		ids, next, err := windowBlock(ctx, tx, r.match, hi, window, lim.block)
+	for _, ids := range blocks {
+		if limit <= 0 {
+			break
+		}
+		if offset >= len(ids) {
+			offset -= len(ids)
+			continue
+		}
+		rows, err := r.page(ctx, tx, ids, limit, offset)
 		if err != nil {
 			return nil, err
 		}
-		if offset < len(ids) {
-			rows, err := r.page(ctx, tx, ids, limit, offset)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, rows...)
-			limit -= len(rows)
-			offset = 0
-		} else {
-			offset -= len(ids)
-		}
-		hi = next
+		out = append(out, rows...)
+		limit -= len(rows)
+		offset = 0
 	}
 	return out, nil
 }
 
-// windowBlock reads the block of windowedPage whose matches are at or
-// below hi, newest first, and the first match after it (0: none).
-func windowBlock(ctx context.Context, tx *sql.Tx, match string, hi, window int64, size int) ([]int64, int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search WHERE search MATCH ? AND rowid <= ? ORDER BY rowid DESC`, match, hi)
+// windowBlocks reads the blocks of windowedPage, newest first, until
+// they hold need matches or there are no more.
+func windowBlocks(ctx context.Context, tx *sql.Tx, match string, window int64, size, need int) ([][]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC`, match)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	var (
+		blocks [][]int64
+		block  []int64
+		held   int
+	)
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		if len(ids) == size || (window > 0 && len(ids) > 0 && id <= ids[0]-window) {
-			return ids, id, nil
+		if len(block) == size || (window > 0 && len(block) > 0 && id <= block[0]-window) {
+			blocks, held = append(blocks, block), held+len(block)
+			block = nil
+			if held >= need {
+				return blocks, nil
+			}
 		}
-		ids = append(ids, id)
+		block = append(block, id)
 	}
-	return ids, 0, rows.Err()
+	if len(block) > 0 {
+		blocks = append(blocks, block)
+	}
+	return blocks, rows.Err()
 }
 
 // lowest is the lowest of ids (sorted newest first), or hi when there
