@@ -152,8 +152,10 @@ func TestHeldOutMNIST(t *testing.T) {
 	}
 	acc := float64(right) / float64(total)
 	t.Logf("held-out MNIST: %d/%d = %.3f", right, total, acc)
-	if total < 300 || acc < 0.96 {
-		t.Errorf("held-out MNIST accuracy %.3f on %d digits, want at least 0.96 on 300", acc, total)
+	// The committed weights read all 300 of these t10k digits; the old
+	// ones, trained on 10,000 digits, read 294.
+	if total < 300 || acc < 0.99 {
+		t.Errorf("held-out MNIST accuracy %.3f on %d digits, want at least 0.99 on 300", acc, total)
 	}
 }
 

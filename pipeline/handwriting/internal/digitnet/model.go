@@ -9,7 +9,7 @@ import (
 
 // magic starts a weight file; the digit after it is the format version,
 // bumped whenever the layer shapes change.
-const magic = "SOHOA-DIGITNET-2"
+const magic = "SOHOA-DIGITNET-3"
 
 // Encode writes the weights as the magic, the parameter count (uint32) and
 // the parameters (float32), all little-endian.

@@ -31,9 +31,9 @@ const (
 // The layers, in order. Convolutions are "valid" (no padding); each is
 // followed by a ReLU and a 2×2 max pool.
 const (
-	c1Out, c1K = 8, 5  // 28×28×1 → 24×24×8 → 12×12×8
-	c2Out, c2K = 16, 3 // 12×12×8 → 10×10×16 → 5×5×16
-	h1         = 64    // 400 → 64, ReLU
+	c1Out, c1K = 16, 5 // 28×28×1 → 24×24×16 → 12×12×16
+	c2Out, c2K = 32, 3 // 12×12×16 → 10×10×32 → 5×5×32
+	h1         = 128   // 800 → 128, ReLU
 	c1Side     = Side - c1K + 1
 	p1Side     = c1Side / 2
 	c2Side     = p1Side - c2K + 1
