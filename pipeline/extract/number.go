@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -136,10 +137,14 @@ func runeIndex(s string, byteOff int) int { return len([]rune(s[:byteOff])) }
 // without a colon counts only near the top of the page, where body text
 // ("số hóa …") does not start yet.
 func numberLabel(toks []token, i int) (j int, rest string, ok bool) {
+	height := typicalHeight(toks)
 	for j = 0; j < len(toks) && j < 3; j++ {
 		t := toks[j]
 		if t.text == "" || t.text == "\t" {
 			continue
+		}
+		if !t.box.Empty() && t.box.Dy()*3 < height {
+			continue // a speck of noise the OCR spelt as a word ("Si")
 		}
 		loc := soPrefix.FindStringIndex(t.fold)
 		if loc == nil || !strings.ContainsRune("Ss$5", rune(t.text[0])) {
@@ -164,6 +169,22 @@ func numberLabel(toks []token, i int) (j int, rest string, ok bool) {
 		return j, rest, true
 	}
 	return 0, "", false
+}
+
+// typicalHeight is the median height of the boxed tokens of a line, 0
+// when none has a box.
+func typicalHeight(toks []token) int {
+	var hs []int
+	for _, t := range toks {
+		if !t.box.Empty() {
+			hs = append(hs, t.box.Dy())
+		}
+	}
+	if len(hs) == 0 {
+		return 0
+	}
+	slices.Sort(hs)
+	return hs[len(hs)/2]
 }
 
 // parseNumberTokens gathers the number and notation following the label
@@ -264,9 +285,10 @@ type notationSplit struct {
 
 // notationToken finds the token holding the notation: the first with a
 // slash (or a backslash) before a letter or a year, else one whose slash OCR
-// read as ",", "Z", "I", "l" or "|" before a known abbreviation ("ZTB-UBND",
-// ",QD-UBND"), else a bare notation whose slash was lost ("TLKT-Bs"). repair
-// is below 1 when the slash had to be assumed.
+// read as ",", "Z", "I", "l", "|" or a quote before a known abbreviation
+// ("ZTB-UBND", ",QD-UBND", "'BC-UBND"), else a bare notation whose slash
+// was lost ("TLKT-Bs", "2017NQ-HDND"). repair is below 1 when the slash
+// had to be assumed.
 func notationToken(used []token) (k int, n notationSplit, repair float64) {
 	// A backslash is a slash only where no token has a real one: "\\3"
 	// before "/KH-UBND" is a handwritten stroke.
@@ -294,7 +316,7 @@ func notationToken(used []token) (k int, n notationSplit, repair float64) {
 	}
 	for k, t := range used {
 		r, size := utf8.DecodeRuneInString(t.text)
-		if strings.ContainsRune(",ZIl|7", r) && knownNotation(t.text[size:]) {
+		if strings.ContainsRune(",ZIl|7'‘’`", r) && knownNotation(t.text[size:]) {
 			return k, notationSplit{after: t.text[size:]}, 0.85
 		}
 	}
@@ -302,9 +324,16 @@ func notationToken(used []token) (k int, n notationSplit, repair float64) {
 		if k > 0 && bareNotation.MatchString(t.text) && knownNotation(t.text) {
 			return k, notationSplit{after: t.text}, 0.8
 		}
+		// Both slashes lost around the year: "2017NQ-HDND".
+		if m := yearGlued.FindStringSubmatch(t.text); k > 0 && m != nil && bareNotation.MatchString(m[2]) && knownNotation(m[2]) {
+			return k, notationSplit{after: m[1] + "/" + m[2]}, 0.75
+		}
 	}
 	return -1, notationSplit{}, 1
 }
+
+// yearGlued is a year with the notation glued after it.
+var yearGlued = regexp.MustCompile(`^((?:19|20)[0-9]{2})(\pL.*)$`)
 
 // bareNotation is a notation with its slash lost: capitals, a hyphen,
 // capitals.
@@ -371,6 +400,9 @@ func parseNumber(cand string, conf, digitConf float64) (numberResult, bool) {
 	year := ""
 	if m := yearRe.FindStringSubmatch(mapDigits(rest)); m != nil && hasSlash {
 		year, rest = m[1], rest[5:]
+	} else if m := yearGlued.FindStringSubmatch(rest); m != nil && hasSlash && knownNotation(m[2]) {
+		// The slash after the year lost: "202/2019NQ-HĐND".
+		year, rest, penalty = m[1], m[2], penalty*0.9
 	}
 	sym, symPenalty := canonicalNotation(rest)
 	penalty *= symPenalty

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"image"
 	"testing"
 
 	"sohoa/ocr"
@@ -44,6 +45,10 @@ func TestNumberVariants(t *testing.T) {
 		// Civil status: the entry number.
 		{"Số: 123", "123", "", 0.9, 1},
 		{"Số: 188/TLKH-BS", "188/TLKH-BS", "", 0.9, 1},
+		// The slash read as a quote, or lost on both sides of the year.
+		{"Số: 01 'BC-UBND", "01/BC-UBND", "BC", 0.7, 0.9},
+		{"Số: 171 2017NQ-HDND", "171/2017/NQ-HĐND", "NQ", 0.6, 0.8},
+		{"Số: 202/2019NQ-HĐND", "202/2019/NQ-HĐND", "NQ", 0.8, 0.95},
 	}
 	for _, tt := range tests {
 		t.Run(tt.line, func(t *testing.T) {
@@ -89,6 +94,38 @@ func TestSplitNumber(t *testing.T) {
 	} {
 		if c, n := SplitNumber(in); c != want[0] || n != want[1] {
 			t.Errorf("SplitNumber(%q) = %q, %q", in, c, n)
+		}
+	}
+}
+
+// TestNumberLabelAfterSpecks: specks of noise the OCR read as words before
+// the label (": Si Số: 70 /KH-SKHĐT", the "Si" a 2-pixel dot) do not hide
+// it; a real word there ("Quyển số:") still does.
+func TestNumberLabelAfterSpecks(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		first string
+		box   image.Rectangle
+		want  string
+	}{
+		{"Si", image.Rect(266, 286, 268, 288), "70/KH-SKHĐT"},
+		{"Quyển", image.Rect(140, 270, 260, 310), ""},
+	} {
+		words := []ocr.Word{
+			{Text: "ỦY", Box: image.Rect(300, 150, 350, 190), Confidence: 0.95, Line: 0},
+			{Text: "BAN", Box: image.Rect(360, 150, 440, 190), Confidence: 0.95, Line: 0},
+			{Text: ":", Box: image.Rect(51, 269, 53, 271), Confidence: 0.6, Line: 1},
+			{Text: tt.first, Box: tt.box, Confidence: 0.43, Line: 1},
+			{Text: "Số:", Box: image.Rect(323, 271, 367, 298), Confidence: 0.9, Line: 1},
+			{Text: "70", Box: image.Rect(389, 258, 456, 314), Confidence: 0.8, Line: 1},
+			{Text: "/KH-SKHĐT", Box: image.Rect(476, 277, 671, 307), Confidence: 0.91, Line: 1},
+			{Text: "KẾ", Box: image.Rect(781, 378, 838, 415), Confidence: 0.97, Line: 2},
+			{Text: "HOẠCH", Box: image.Rect(850, 388, 1001, 425), Confidence: 0.96, Line: 2},
+		}
+		page := ocr.Page{Width: 1654, Height: 2339, Words: words,
+			Text: "ỦY BAN\n: " + tt.first + " Số: 70 /KH-SKHĐT\nKẾ HOẠCH"}
+		if got := Extract([]ocr.Page{page}).Number.Value; got != tt.want {
+			t.Errorf("before the label %q: number %q, want %q", tt.first, got, tt.want)
 		}
 	}
 }

@@ -59,6 +59,7 @@ func ReadDigits(img image.Image, region image.Rectangle) (Result, bool) {
 		return Result{}, false
 	}
 	net := model()
+	glyphs = joinFragments(net, glyphs)
 	res := Result{Confidence: 1}
 	var text strings.Builder
 	for _, g := range glyphs {
@@ -169,6 +170,40 @@ func group(marks []*component, regionH int) []glyph {
 	return out
 }
 
+// joinFragments puts back together a digit that the threshold broke into
+// pieces side by side, which group cannot tell from two digits (the thin
+// top and bottom of a printed 0 lost, leaving "()", read "11"): two
+// neighbours close together, one of which the network takes for part of a
+// digit, become one glyph when the network reads the whole as a digit
+// surely, more surely than either piece.
+func joinFragments(net *digitnet.Net, gs []glyph) []glyph {
+	for i := 0; i+1 < len(gs); {
+		a, b := gs[i], gs[i+1]
+		h := max(a.box.Dy(), b.box.Dy())
+		if gap := b.box.Min.X - a.box.Max.X; gap*4 > h {
+			i++
+			continue
+		}
+		pa, pb := classify(net, a.pix, a.box), classify(net, b.pix, b.box)
+		if pa.frag < pa.prob && pb.frag < pb.prob {
+			i++
+			continue
+		}
+		u := glyph{box: a.box.Union(b.box), pix: append(slices.Clone(a.pix), b.pix...)}
+		pu := classify(net, u.pix, u.box)
+		if pu.prob < joinSure || pu.prob <= max(pa.prob, pb.prob) || uprightWidth(u) > float64(u.box.Dy()) {
+			i++
+			continue
+		}
+		gs[i] = u
+		gs = slices.Delete(gs, i+1, i+2)
+	}
+	return gs
+}
+
+// joinSure is how sure the network must be of a digit made of pieces.
+const joinSure = 0.8
+
 // uprightWidth is the width of g once its slant is taken out: the
 // narrowest of its widths sheared by a few common slants.
 func uprightWidth(g glyph) float64 {
@@ -192,7 +227,12 @@ type part struct {
 	// outputs, what decides where to cut; sure is the probability among
 	// the digits only, what the reading reports.
 	prob, sure float32
-	box        image.Rectangle
+	// pair is the network's probability that the ink is two digits
+	// written touching.
+	pair float32
+	// frag is its probability that the ink is part of a digit only.
+	frag float32
+	box  image.Rectangle
 }
 
 // split reads a glyph as one digit or, when it is wide enough to be two
@@ -205,15 +245,19 @@ func split(net *digitnet.Net, g glyph) []part {
 func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 	whole := classify(net, g.pix, g.box)
 	aspect := uprightWidth(g) / float64(g.box.Dy())
-	if aspect < 0.7 || depth == 0 {
+	// A glyph as narrow as one digit is one, unless the network sees two
+	// digits in it: a 1 slanting into the 7 before it ("71") is no wider
+	// than a 4.
+	if depth == 0 || aspect < 0.7 && whole.pair <= whole.prob {
 		return []part{whole}
 	}
 	// The network has outputs for two digits touching (Pair) and for part
 	// of a digit (Fragment): a whole 0 beats its two halves, a touching
 	// 36 loses to its cut.
 	bestScore := float64(whole.prob)
-	if aspect < 0.95 {
-		// Narrow enough to be one digit: a cut must be clearly better.
+	if aspect < 0.95 && whole.pair <= whole.prob {
+		// Narrow enough to be one digit, and the network sees one: a
+		// cut must be clearly better.
 		bestScore *= 2
 	}
 	best := []part{whole}
@@ -233,6 +277,10 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 		for _, p := range parts {
 			score *= float64(p.prob)
 		}
+		// Every cut must be earned: the pieces of a 2 read as a 7
+		// and a 6 are each likely, and more pieces always find one
+		// that reads well.
+		score *= math.Pow(cutCost, float64(len(parts)-1))
 		if score > bestScore {
 			best, bestScore = parts, score
 		}
@@ -257,7 +305,9 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 		}
 		try(left, right)
 	}
-	for _, lean := range []float64{0, 0.15, 0.3, -0.15} {
+	// A 1 is often written leaning back, like a backslash, into the
+	// digit before it: the cut follows it.
+	for _, lean := range []float64{0, 0.15, 0.3, -0.15, -0.3, -0.45} {
 		for f := 0.3; f <= 0.71; f += 0.1 {
 			cx := float64(g.box.Min.X) + f*float64(w)
 			// Two digits written touching meet at one place: a cut that
@@ -289,6 +339,10 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 	}
 	return best
 }
+
+// cutCost is what each cut costs a reading: the product of its digits'
+// probabilities is multiplied by it once per cut.
+const cutCost = 0.9
 
 // inkPath finds the top-to-bottom path through a w×h ink mask that
 // crosses the fewest ink pixels, moving at most one column a row and
@@ -359,5 +413,5 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 			best = d
 		}
 	}
-	return part{digit: best, prob: prob[best], sure: prob[best] / max(digits, 1e-6), box: box}
+	return part{digit: best, prob: prob[best], sure: prob[best] / max(digits, 1e-6), pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], box: box}
 }

@@ -3,8 +3,11 @@ package handwriting
 import (
 	"image"
 	"image/color"
+	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/image/font"
@@ -118,8 +121,9 @@ func TestReadDigitsIgnoresSealOverInk(t *testing.T) {
 	}
 }
 
-// TestHeldOutMNIST reads MNIST digits the network never trained on, put
-// through the same thresholding and normalisation as scanned ink.
+// TestHeldOutMNIST reads MNIST test (t10k) digits the network never
+// trained on, put through the same thresholding and normalisation as
+// scanned ink.
 func TestHeldOutMNIST(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile("testdata/mnist-heldout.bin")
@@ -164,5 +168,77 @@ func BenchmarkReadDigits(b *testing.B) {
 	write(b, img, "275", 80, 100, 60, blueInk)
 	for b.Loop() {
 		ReadDigits(img, image.Rect(40, 20, 360, 130))
+	}
+}
+
+// TestReadDigitsTouchingNarrow reads digits written touching each other
+// into a glyph no wider than one digit: a 1 leaning back into the digit
+// before it ("71", "31", the "11" of 211). The crops are cut from
+// generated degraded scans of a development seed. Read as one glyph they
+// gave "7", "3" and "27": the network's own output for two touching digits
+// must open the glyph to a cut, not its width alone, and the cut must be
+// able to lean like the 1. A "12" whose 2 those cuts can break into a 7
+// and a 6 stays "12": a cut must be earned.
+func TestReadDigitsTouchingNarrow(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		want string
+		// margin is what the crop holds around the region the number's
+		// field gave on the page: the third of the region's height that
+		// ReadDigits looks beyond it.
+		margin int
+	}{{"71", 63}, {"31", 28}, {"211", 43}, {"12", 22}} {
+		want := tc.want
+		t.Run(want, func(t *testing.T) {
+			t.Parallel()
+			f, err := os.Open(filepath.Join("testdata", "touching", "touching-"+want+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			img, err := png.Decode(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, ok := ReadDigits(img, img.Bounds().Inset(tc.margin))
+			if !ok || res.Text != want {
+				t.Errorf("read %q (ok %v), want %q", res.Text, ok, want)
+			}
+		})
+	}
+}
+
+// TestReadDigitsBrokenZero: a 0 whose thin top and bottom the threshold
+// lost is two arcs side by side, "()", which are not two 1s: the pieces
+// are read as the one digit they make.
+func TestReadDigitsBrokenZero(t *testing.T) {
+	t.Parallel()
+	for _, gap := range []float64{30, 40} {
+		img := paper(300, 160, 3)
+		write(t, img, "1", 70, 120, 80, color.Black)
+		arcs(img, 130, 92, 19, 30, 3, gap)
+		res, ok := ReadDigits(img, image.Rect(40, 30, 200, 150))
+		if !ok || res.Text != "10" {
+			t.Errorf("0 open by %.0f° at top and bottom: read %q (ok %v), want 10", gap, res.Text, ok)
+		}
+	}
+}
+
+// arcs draws an ellipse with a pen of radius r, leaving out gapDeg degrees
+// at its top and at its bottom.
+func arcs(img *image.RGBA, cx, cy, rx, ry, r int, gapDeg float64) {
+	for a := 0.0; a < 360; a += 0.5 {
+		if math.Abs(math.Mod(a, 180)-90) < gapDeg/2 {
+			continue
+		}
+		x := cx + int(float64(rx)*math.Cos(a*math.Pi/180))
+		y := cy + int(float64(ry)*math.Sin(a*math.Pi/180))
+		for yy := y - r; yy <= y+r; yy++ {
+			for xx := x - r; xx <= x+r; xx++ {
+				if (xx-x)*(xx-x)+(yy-y)*(yy-y) <= r*r {
+					img.Set(xx, yy, color.Black)
+				}
+			}
+		}
 	}
 }

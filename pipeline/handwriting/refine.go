@@ -118,16 +118,21 @@ func plan(words []ocr.Word, height int, first bool) []field {
 	}
 	limit := int(headerShare * float64(height))
 	var fields []field
-	number, headerDate := !first, false
+	headerDate := false
+	// The number is the first "Số:" of the header followed by a notation;
+	// a "Số:" without one ("Số: 239" on a birth certificate) only when
+	// the header has none with one: the OCR also reads "Số"/"Sổ" into the
+	// junk of a seal or a rule.
+	var number *field
+	notated := !first
 	for _, ln := range linesOf(words) {
 		if len(ln) == 0 {
 			continue
 		}
 		inHeader := first && words[ln[0]].Box.Min.Y <= limit
-		if !number && inHeader {
-			if f, ok := findNumber(words, ln); ok {
-				number = true
-				fields = append(fields, f)
+		if !notated && inHeader {
+			if f, withNotation, ok := findNumber(words, ln); ok && (number == nil || withNotation) {
+				number, notated = &f, withNotation
 			}
 		}
 		// In the header the date line is the first one found, with or
@@ -140,6 +145,9 @@ func plan(words []ocr.Word, height int, first bool) []field {
 			}
 			fields = append(fields, fs...)
 		}
+	}
+	if number != nil {
+		fields = append(fields, *number)
 	}
 	out := fields[:0]
 	for _, f := range fields {
@@ -227,17 +235,32 @@ func (f field) clean(words []ocr.Word) bool {
 	return true
 }
 
-// findNumber finds "Số:" and the notation after it on line ln.
-func findNumber(words []ocr.Word, ln []int) (field, bool) {
+// findNumber finds "Số:" and the notation after it on line ln;
+// withNotation says the notation was found.
+func findNumber(words []ocr.Word, ln []int) (f field, withNotation, ok bool) {
 	for k, i := range ln {
 		keep, ok := numberKeyword(words[i].Text)
 		if !ok {
 			continue
 		}
+		if speck(words[i], ln, words) {
+			continue // a speck the OCR spelt "SỐ" is not the keyword
+		}
+		if k > 0 && printedWord(words[ln[k-1]]) && float64(words[i].Box.Min.X-words[ln[k-1]].Box.Max.X) < 2*runeWidth(words, ln) {
+			continue // "Quyển số: 03/2019", not the number
+		}
 		for m := k + 1; m < len(ln); m++ {
 			j := ln[m]
 			slash := strings.IndexRune(words[j].Text, '/')
 			if slash < 0 {
+				if m-k <= 3 && notationLike(words[j].Text) {
+					// The notation with its slash misread or lost
+					// ("'BC-UBND", "2017NQ-HDND"): the number ends
+					// where it starts.
+					f := makeField(words, ln, k, m, keep, 0, nil, false)
+					f.keyword = "Số:"
+					return f, true, true
+				}
 				continue
 			}
 			prefix := words[j].Text[:slash]
@@ -246,11 +269,11 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 				// typed: a hand leaves a gap before the printed slash.
 				// The OCR read print; the digit reader would only add
 				// the slash as a 1.
-				return field{}, false
+				return field{}, false, false
 			}
 			f := makeField(words, ln, k, m, keep, utf8.RuneCountInString(prefix), nil, false)
 			f.keyword = "Số:"
-			return f, true
+			return f, true, true
 		}
 		// A number without a notation ("Số: 239" on a birth certificate):
 		// the field runs to the next printed word, or a few digits' width.
@@ -263,7 +286,7 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 		// A handwritten number is a few digits: a wide gap to the next
 		// printed word (the other column) is not all number.
 		f.region.Max.X = min(f.region.Max.X, f.leftEnd+int(12*runeWidth(words, ln)))
-		return f, true
+		return f, false, true
 	}
 	// The keyword itself misread ("86:" for "Số:"): a word ending in a
 	// colon shortly before a notation "/QĐ-UBND".
@@ -276,11 +299,67 @@ func findNumber(words []ocr.Word, ln []int) (field, bool) {
 			if t := words[ln[k]].Text; strings.HasSuffix(t, ":") && utf8.RuneCountInString(t) <= 4 {
 				f := makeField(words, ln, k, m, utf8.RuneCountInString(t), 0, nil, false)
 				f.keyword = "Số:"
-				return f, true
+				return f, true, true
 			}
 		}
+		// No colon either: the notation opens the line, after at most
+		// the keyword and the ink, both read as junk ("ng ." for "Số:
+		// 32"). With two words before it, the first is the keyword;
+		// with one, the OCR took the keyword and the ink for one word,
+		// or did not see the keyword at all: the ink starts with it.
+		before := slices.DeleteFunc(slices.Clone(ln[:m]), func(i int) bool { return speck(words[i], ln, words) })
+		if len(before) == 0 || len(before) > 2 || slices.ContainsFunc(before, func(i int) bool { return printedWord(words[i]) }) {
+			continue
+		}
+		if w := words[ln[m-1]]; isDigits(w.Text) && w.Confidence >= cleanConfidence {
+			return field{}, false, false // typed digits, left apart from the slash
+		}
+		k, keep := slices.Index(ln, before[len(before)-1]), 0
+		n := utf8.RuneCountInString(words[before[0]].Text)
+		if len(before) == 2 && n <= 4 {
+			k, keep = slices.Index(ln, before[0]), n
+		}
+		f := makeField(words, ln, k, m, keep, 0, nil, false)
+		if keep > 0 {
+			// The keyword's box is the keyword, however the OCR spelt it.
+			f.leftEnd = words[ln[k]].Box.Max.X
+			f.region.Min.X = f.leftEnd
+		}
+		f.keyword = "Số:"
+		return f, true, true
 	}
-	return field{}, false
+	return field{}, false, false
+}
+
+// speck reports a word far shorter than the print of its line: a dot of
+// noise the OCR made a word of.
+func speck(w ocr.Word, ln []int, words []ocr.Word) bool {
+	top, bottom, ok := printBand(words, ln)
+	return ok && w.Box.Dy()*3 < bottom-top
+}
+
+// notationLike reports a word that reads like a printed notation whose
+// slash the OCR lost: capitals joined by a hyphen ("BC-UBND", "'NQ-HĐND")
+// or a run of capitals ("TrUBND"), with no Vietnamese letter but Đ.
+// Handwriting read as letters is short and mixed ("VÌ", "(ŸtL"); a seal
+// or a rule read as capitals has marks ("DIÚC").
+func notationLike(text string) bool {
+	r := []rune(text)
+	upper, lower, hyphen := 0, 0, false
+	for i, c := range r {
+		if unicode.IsLetter(c) && c > unicode.MaxASCII && c != 'Đ' && c != 'đ' {
+			return false
+		}
+		switch {
+		case unicode.IsUpper(c):
+			upper++
+		case unicode.IsLower(c):
+			lower++
+		case c == '-' && i > 0 && i+1 < len(r) && unicode.IsLetter(r[i-1]) && unicode.IsLetter(r[i+1]):
+			hyphen = true
+		}
+	}
+	return hyphen && upper >= 2 || upper >= 4 && upper >= 3*lower
 }
 
 // printedWord reports whether w looks like print the OCR read well: a
@@ -317,6 +396,10 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 		}
 	}
 	if day < 0 || month < 0 {
+		return nil, false
+	}
+	if strings.HasSuffix(words[ln[day]].Text, ",") && strings.HasSuffix(words[ln[month]].Text, ",") {
+		// "Ngày, tháng, năm sinh:": a form's label, not a date.
 		return nil, false
 	}
 	if needYear && (year < 0 || year+1 >= len(ln) || !isYear(words[ln[year+1]].Text)) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"strings"
 	"testing"
 
 	"sohoa/ocr"
@@ -108,5 +109,138 @@ func TestRebuildTextKeepsBlocks(t *testing.T) {
 	got := rebuildText("a\n\nB\nd", words, map[int]bool{1: true})
 	if want := "a\n\nb c\nd"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// numberLine draws "Số:" (its OCR reading given), the number in blue ink
+// (read as junk) and the printed notation (its OCR reading given) on line
+// line at baseline y, and returns the OCR words.
+func numberLine(t *testing.T, img *image.RGBA, keyword, number, notation, ocrNotation string, y, line int) []ocr.Word {
+	t.Helper()
+	var words []ocr.Word
+	if keyword != "" {
+		words = append(words, ocr.Word{Text: keyword, Box: write(t, img, "Số:", 100, y, 40, color.Black), Confidence: 0.4, Line: line})
+	} else {
+		write(t, img, "Số:", 100, y, 40, color.Black)
+	}
+	words = append(words, ocr.Word{Text: "\\ỗ", Box: write(t, img, number, 185, y+5, 56, blueInk), Confidence: 0.3, Line: line})
+	words = append(words, ocr.Word{Text: ocrNotation, Box: write(t, img, notation, 330, y, 40, color.Black), Confidence: 0.5, Line: line})
+	x := 800
+	for _, w := range []string{"Tân", "Châu,", "ngày", "22", "tháng", "7", "năm", "2023"} {
+		b := write(t, img, w, x, y, 40, color.Black)
+		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95, Line: line})
+		x = b.Max.X + 14
+	}
+	return words
+}
+
+// TestRefineNumberFindsNotation: the number ends where the printed
+// notation starts even when the OCR lost the notation's slash, and is
+// found when the OCR misread the keyword without its colon or lost it.
+func TestRefineNumberFindsNotation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, keyword, notation, ocrNotation, want string
+	}{
+		{"slash read as a quote", "Số:", "/BC-UBND", "'BC-UBND", "Số: 115 'BC-UBND"},
+		{"slash lost", "Số:", "/NQ-HĐND", "NQ-HĐND", "Số: 115 NQ-HĐND"},
+		{"slash lost with the year", "Số:", "/2017/NQ-HĐND", "2017NQ-HDND", "Số: 115 2017NQ-HDND"},
+		{"keyword misread", "ng", "/CT-UBND", "/CT-UBND", "Số: 115 /CT-UBND"},
+		{"keyword lost", "", "/CT-UBND", "/CT-UBND", "Số: 115 /CT-UBND"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			img := paper(1400, 1000, 12)
+			words := numberLine(t, img, tc.keyword, "115", tc.notation, tc.ocrNotation, 200, 0)
+			got := Refine(page(words, ""), img, true)
+			if line := strings.SplitN(got.Text, " Tân", 2)[0]; line != tc.want {
+				t.Errorf("number line %q, want %q", line, tc.want)
+			}
+		})
+	}
+}
+
+// TestRefineNumberPrefersNotation: a "Số" the OCR read into the junk of a
+// line above (a rule, the motto, a speck) is not the number when a line
+// below has the keyword before a notation.
+func TestRefineNumberPrefersNotation(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		bad  ocr.Word
+	}{
+		{"junk word", ocr.Word{Text: "SỔ", Box: image.Rect(700, 90, 750, 150), Confidence: 0.31, Line: 0}},
+		{"speck", ocr.Word{Text: "SỐ", Box: image.Rect(90, 150, 92, 153), Confidence: 0.58, Line: 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			img := paper(1400, 1000, 13)
+			// The speck's ink: a dot, as on the scan.
+			for y := 150; y < 153; y++ {
+				for x := 90; x < 92; x++ {
+					img.Set(x, y, color.Black)
+				}
+			}
+			words := []ocr.Word{
+				{Text: "CỘNG", Box: write(t, img, "CỘNG", 300, 130, 40, color.Black), Confidence: 0.95, Line: 0},
+				{Text: "HÒA", Box: write(t, img, "HÒA", 450, 130, 40, color.Black), Confidence: 0.95, Line: 0},
+				tc.bad,
+				{Text: "CÓ", Box: write(t, img, "CÓ", 800, 130, 40, color.Black), Confidence: 0.5, Line: 0},
+			}
+			words = append(words, numberLine(t, img, "Số:", "115", "/KH-UBND", "/KH-UBND", 230, 1)...)
+			got := Refine(page(words, ""), img, true)
+			if !strings.Contains(got.Text, "Số: 115 /KH-UBND") || strings.Contains(got.Text, "CÓ Số:") {
+				t.Errorf("text %q, want the number of line 2 read", got.Text)
+			}
+		})
+	}
+}
+
+// TestRefineNumberNotTheBook: on a civil-status paper the number has no
+// notation and "Quyển số: 03/2019" below it has a slash: the book's "số:"
+// is not the number's keyword, however unsure the OCR is of its digits.
+func TestRefineNumberNotTheBook(t *testing.T) {
+	t.Parallel()
+	img := paper(1400, 1000, 14)
+	words := []ocr.Word{
+		{Text: "Số:", Box: write(t, img, "Số:", 100, 200, 40, color.Black), Confidence: 0.95, Line: 0},
+		{Text: "\\ỗ", Box: write(t, img, "239", 185, 205, 56, blueInk), Confidence: 0.3, Line: 0},
+	}
+	x := 100
+	for _, w := range []string{"Quyển", "số:", "03/2019"} {
+		b := write(t, img, w, x, 280, 40, color.Black)
+		conf := 0.95
+		if w == "03/2019" {
+			conf = 0.4
+		}
+		words = append(words, ocr.Word{Text: w, Box: b, Confidence: conf, Line: 1})
+		x = b.Max.X + 14
+	}
+	got := Refine(page(words, "Số: \\ỗ\nQuyển số: 03/2019"), img, true)
+	if want := "Số: 239\nQuyển số: 03/2019"; got.Text != want {
+		t.Errorf("text %q, want %q", got.Text, want)
+	}
+}
+
+// TestRefineLeavesFormLabel: "Ngày, tháng, năm sinh:" on a certificate is
+// a label with nothing written between its words, not a date line: the
+// comma's blot and the letters' tails there (read "13" on a degraded
+// scan) are no day to write into it.
+func TestRefineLeavesFormLabel(t *testing.T) {
+	t.Parallel()
+	img := paper(1400, 1000, 15)
+	var words []ocr.Word
+	x := 100
+	for _, w := range []string{"Ngày,", "tháng,", "năm", "sinh:", "14/03/2022"} {
+		b := write(t, img, w, x, 300, 40, color.Black)
+		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95})
+		x = b.Max.X + 40
+	}
+	if fs := plan(words, 1000, true); len(fs) != 0 {
+		t.Errorf("%d fields on a form's label, want none", len(fs))
+	}
+	p := page(words, "Ngày, tháng, năm sinh: 14/03/2022")
+	if got := Refine(p, img, true); got.Text != p.Text {
+		t.Errorf("text %q, want it unchanged", got.Text)
 	}
 }
