@@ -123,19 +123,23 @@ func cutMotto(toks []token) []token {
 	return toks
 }
 
-// isMottoAt reports whether the motto ("CỘNG HÒA XÃ …" or "Độc lập - Tự
-// do …") starts at toks[i], allowing a misread letter per word. Two words
-// are not enough: "ĐỨC LẬP" is a commune.
+// isMottoAt reports whether the motto ("CỘNG HÒA XÃ HỘI …" or "Độc lập -
+// Tự do …") starts at toks[i], allowing a misread letter per word. Two
+// words are not enough: "ĐỨC LẬP" is a commune; nor are three when a
+// fourth follows that is not "HỘI": "Thôn Đông Hòa, xã Tịnh Sơn" is an
+// address a letter away.
 func isMottoAt(toks []token, i int) bool {
 	var words []string
 	for _, t := range toks[i:] {
 		if w := trimPunct(t.fold); w != "" {
 			words = append(words, w)
 		}
-		if len(words) == 3 {
+		if len(words) == 4 {
 			break
 		}
 	}
+	// hoi reports whether the word after the first n, if any, is "HỘI".
+	hoi := func(n int) bool { return len(words) <= n || distance(words[n], "hoi") <= 1 }
 	match := func(want ...string) bool {
 		if len(words) < len(want) {
 			return false
@@ -147,7 +151,7 @@ func isMottoAt(toks []token, i int) bool {
 		}
 		return true
 	}
-	if match("cong", "hoa", "xa") || match("doc", "lap", "tu") || match("conghoa", "xa") {
+	if (match("cong", "hoa", "xa") && hoi(3)) || match("doc", "lap", "tu") || (match("conghoa", "xa") && hoi(2)) {
 		return true
 	}
 	// "Độc lập" alone ends a line when the motto wraps.
