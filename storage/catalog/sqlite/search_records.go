@@ -139,47 +139,28 @@ const hitColumns = `r.id, r.number, r.subject, r.issuer, r.doc_type, r.field`
 
 // readHits runs st, which selects hitColumns and a BM25 rank.
 func readHits(ctx context.Context, tx *sql.Tx, st statement) ([]hitRow, error) {
-	rows, err := tx.QueryContext(ctx, st.sql, st.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hitRow
-	for rows.Next() {
+	return queryAll(ctx, tx, st.sql, st.args, func(rows *sql.Rows) (hitRow, error) {
 		var (
 			h    hitRow
 			rank float64
 		)
-		if err := rows.Scan(&h.hit.RecordID, &h.hit.Number, &h.hit.Subject, &h.issuer, &h.docType, &h.field, &rank); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&h.hit.RecordID, &h.hit.Number, &h.hit.Subject, &h.issuer, &h.docType, &h.field, &rank)
 		// bm25 is lower for better matches; Hit.Score is higher (and
 		// never -0).
 		h.hit.Score = 0 - rank
 		if h.hit.Score == 0 {
 			h.hit.Score = 0
 		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+		return h, err
+	})
 }
 
 // readIDs runs st, which selects one id a row.
 func readIDs(ctx context.Context, tx *sql.Tx, st statement) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, st.sql, st.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
+	return queryAll(ctx, tx, st.sql, st.args, func(rows *sql.Rows) (int64, error) {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return id, rows.Scan(&id)
+	})
 }
 
 // searchPage reads q's page of hits. With no words, it is the filters'
