@@ -304,29 +304,43 @@ func searchPage(ctx context.Context, tx *sql.Tx, terms []term, f filter, q catal
 		}
 		offset %= lim.block
 	}
-	var out []hitRow
-	for limit > 0 {
+	p := pager{limit: limit, offset: offset}
+	for p.limit > 0 {
 		ids, next, err := block(hi)
 		if err != nil {
 			return nil, err
 		}
-		if offset < len(ids) {
-			rows, err := r.page(ctx, tx, ids, limit, offset)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, rows...)
-			limit -= len(rows)
-			offset = 0
-		} else {
-			offset -= len(ids)
+		if err := p.take(ctx, tx, r, ids); err != nil {
+			return nil, err
 		}
 		if next == 0 {
 			break
 		}
 		hi = next
 	}
-	return out, nil
+	return p.out, nil
+}
+
+// pager gathers a page of hits from blocks taken newest first.
+type pager struct {
+	limit, offset int // what is still wanted, and still to skip
+	out           []hitRow
+}
+
+// take adds the page's hits from the block ids, ranked by r.
+func (p *pager) take(ctx context.Context, tx *sql.Tx, r ranker, ids []int64) error {
+	if p.offset >= len(ids) {
+		p.offset -= len(ids)
+		return nil
+	}
+	rows, err := r.page(ctx, tx, ids, p.limit, p.offset)
+	if err != nil {
+		return err
+	}
+	p.out = append(p.out, rows...)
+	p.limit -= len(rows)
+	p.offset = 0
+	return nil
 }
 
 // windowedPage is searchPage for words of which some are common, and no
@@ -345,24 +359,16 @@ func windowedPage(ctx context.Context, tx *sql.Tx, r ranker, lim searchLimits, l
 	if err != nil {
 		return nil, err
 	}
-	var out []hitRow
+	p := pager{limit: limit, offset: offset}
 	for _, ids := range blocks {
-		if limit <= 0 {
+		if p.limit <= 0 {
 			break
 		}
-		if offset >= len(ids) {
-			offset -= len(ids)
-			continue
-		}
-		rows, err := r.page(ctx, tx, ids, limit, offset)
-		if err != nil {
+		if err := p.take(ctx, tx, r, ids); err != nil {
 			return nil, err
 		}
-		out = append(out, rows...)
-		limit -= len(rows)
-		offset = 0
 	}
-	return out, nil
+	return p.out, nil
 }
 
 // windowBlocks reads the blocks of windowedPage, newest first, until
