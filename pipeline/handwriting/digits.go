@@ -1,10 +1,10 @@
 package handwriting
 
 import (
+	"cmp"
 	"image"
 	"math"
 	"slices"
-	"strings"
 
 	"sohoa/pipeline/handwriting/internal/digitnet"
 )
@@ -29,6 +29,14 @@ type Result struct {
 // notation, the line above) is ignored even when it reaches into region.
 // ReadDigits returns false when nothing digit-like is there.
 func ReadDigits(img image.Image, region image.Rectangle) (Result, bool) {
+	return readDigits(img, region, nil)
+}
+
+// readDigits is ReadDigits with the reading held to valid when valid is
+// not nil: when the likeliest digits are not a valid field ("00" or "72"
+// for a day), the likeliest combination of each digit's likelier readings
+// that is valid is taken instead, at its own (lower) confidence.
+func readDigits(img image.Image, region image.Rectangle, valid func(string) bool) (Result, bool) {
 	region = region.Intersect(img.Bounds())
 	if region.Dx() < 4 || region.Dy() < 8 {
 		return Result{}, false
@@ -58,22 +66,73 @@ func ReadDigits(img image.Image, region image.Rectangle) (Result, bool) {
 	if len(glyphs) == 0 {
 		return Result{}, false
 	}
+	glyphs = dropPrint(glyphs)
 	net := model()
 	glyphs = joinFragments(net, glyphs)
-	res := Result{Confidence: 1}
-	var text strings.Builder
+	var parts []part
 	for _, g := range glyphs {
-		for _, part := range split(net, g) {
-			text.WriteByte(byte('0' + part.digit))
-			res.Confidence *= float64(part.sure)
-			res.Box = res.Box.Union(part.box)
-		}
+		parts = append(parts, split(net, g)...)
 	}
-	res.Text = text.String()
-	if res.Text == "" {
+	if len(parts) == 0 {
 		return Result{}, false
 	}
+	res := Result{Confidence: 1}
+	text := make([]byte, len(parts))
+	for i, p := range parts {
+		text[i] = byte('0' + p.digit)
+		res.Confidence *= float64(p.sure)
+		res.Box = res.Box.Union(p.box)
+	}
+	res.Text = string(text)
+	if valid != nil && !valid(res.Text) {
+		if res.Text, res.Confidence = likeliestValid(parts, valid); res.Text == "" {
+			return Result{}, false
+		}
+	}
 	return res, true
+}
+
+// likeliestValid is the likeliest reading of parts that valid accepts,
+// each digit taken among its altReadings likeliest, and its confidence;
+// "" and 0 when there is none or too many digits to search.
+func likeliestValid(parts []part, valid func(string) bool) (string, float64) {
+	if len(parts) > maxSearch {
+		return "", 0
+	}
+	best, bestConf := "", 0.0
+	text := make([]byte, len(parts))
+	var walk func(i int, conf float64)
+	walk = func(i int, conf float64) {
+		if conf <= bestConf {
+			return
+		}
+		if i == len(parts) {
+			if s := string(text); valid(s) {
+				best, bestConf = s, conf
+			}
+			return
+		}
+		for _, d := range parts[i].likeliest(altReadings) {
+			text[i] = byte('0' + d)
+			walk(i+1, conf*float64(parts[i].digits[d]))
+		}
+	}
+	walk(0, 1)
+	return best, bestConf
+}
+
+// A field's reading is searched among each digit's altReadings likeliest
+// readings, for fields of at most maxSearch digits.
+const (
+	altReadings = 3
+	maxSearch   = 6
+)
+
+// likeliest returns p's n likeliest digits, likeliest first.
+func (p part) likeliest(n int) []int {
+	ds := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	slices.SortStableFunc(ds, func(a, b int) int { return cmp.Compare(p.digits[b], p.digits[a]) })
+	return ds[:n]
 }
 
 // component is one connected blob of ink.
@@ -170,6 +229,40 @@ func group(marks []*component, regionH int) []glyph {
 	return out
 }
 
+// dropPrint drops a glyph at either end of the field drawn with a much
+// finer stroke than the others: a printed letter of the word beside the
+// field that the OCR boxed short (the "y" of "ngày"), not the pen.
+func dropPrint(gs []glyph) []glyph {
+	if len(gs) < 2 {
+		return gs
+	}
+	strokes := make([]float64, len(gs))
+	for i, g := range gs {
+		m := digitnet.NewMask(g.box.Dx(), g.box.Dy())
+		for _, p := range g.pix {
+			m.Pix[(p.Y-g.box.Min.Y)*m.W+p.X-g.box.Min.X] = true
+		}
+		strokes[i] = m.StrokeWidth()
+	}
+	fine := func(i int) bool {
+		others := slices.Delete(slices.Clone(strokes), i, i+1)
+		slices.Sort(others)
+		return strokes[i] < printStroke*others[len(others)/2]
+	}
+	first, last := fine(0), fine(len(gs)-1)
+	if last && len(gs) > 2 {
+		gs = gs[:len(gs)-1]
+	}
+	if first {
+		gs = gs[1:]
+	}
+	return gs
+}
+
+// printStroke is how much finer than the pen's a stroke at a field's end
+// must be to be taken for print.
+const printStroke = 0.6
+
 // joinFragments puts back together a digit that the threshold broke into
 // pieces side by side, which group cannot tell from two digits (the thin
 // top and bottom of a printed 0 lost, leaving "()", read "11"): two
@@ -232,7 +325,9 @@ type part struct {
 	pair float32
 	// frag is its probability that the ink is part of a digit only.
 	frag float32
-	box  image.Rectangle
+	// digits is the probability of each digit among the digits only.
+	digits [10]float32
+	box    image.Rectangle
 }
 
 // split reads a glyph as one digit or, when it is wide enough to be two
@@ -395,6 +490,14 @@ func inkPath(ink []bool, w, h, lo, hi int) []int {
 	return path
 }
 
+// Loops smaller than minLoop pixels, or a third of the pen width squared,
+// are pinholes in a stroke, not loops.
+const minLoop = 6
+
+// twoLoops is how likely a digit other than 8 is to show two loops, as
+// against an 8: the weight its probability is given when the ink has two.
+const twoLoops = 0.05
+
 // classify normalises one digit's ink and runs the network on it.
 func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 	m := digitnet.NewMask(box.Dx(), box.Dy())
@@ -406,6 +509,23 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 		return part{box: box}
 	}
 	prob := net.Predict(in)
+	if sw := m.StrokeWidth(); m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
+		// Two loops: an 8 whose upper loop is small, which the network,
+		// seeing mostly the large one, takes for a 0. The loops are
+		// evidence the network does not weigh: a digit other than 8
+		// shows two only when its stroke crosses itself, about one time
+		// in twenty (twoLoops).
+		var sum float32
+		for d := range digitnet.Classes {
+			if d < 10 && d != 8 {
+				prob[d] *= twoLoops
+			}
+			sum += prob[d]
+		}
+		for d := range prob {
+			prob[d] /= sum
+		}
+	}
 	best, digits := 0, float32(0)
 	for d := range 10 {
 		digits += prob[d]
@@ -413,5 +533,10 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 			best = d
 		}
 	}
-	return part{digit: best, prob: prob[best], sure: prob[best] / max(digits, 1e-6), pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], box: box}
+	pt := part{digit: best, prob: prob[best], pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], box: box}
+	for d := range 10 {
+		pt.digits[d] = prob[d] / max(digits, 1e-6)
+	}
+	pt.sure = pt.digits[best]
+	return pt
 }

@@ -242,3 +242,90 @@ func arcs(img *image.RGBA, cx, cy, rx, ry, r int, gapDeg float64) {
 		}
 	}
 }
+
+// readCrop reads the crop testdata/crops/NAME.png, cut from a page with
+// margin pixels around the field's region, as ReadDigits sees the field.
+func readCrop(t *testing.T, name string, margin int) (Result, bool) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "crops", name+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ReadDigits(img, img.Bounds().Inset(margin))
+}
+
+// TestReadDigitsTwoLoops reads 8s whose upper loop is much smaller than
+// the lower, which the network alone took for 0s ("18" read "10", "138"
+// "130", "81" "01", "08" "00"): the two loops of the ink decide. The crops
+// are the number or day fields of generated degraded scans of a
+// development seed, each with the third of its region's height around it
+// that ReadDigits looks beyond.
+func TestReadDigitsTwoLoops(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, want string
+		margin     int
+	}{{"18-0009", "18", 22}, {"138-0145", "138", 25}, {"81-0113", "81", 33}, {"08-0027", "08", 30}} {
+		res, ok := readCrop(t, tc.name, tc.margin)
+		if !ok || res.Text != tc.want {
+			t.Errorf("%s: read %q (ok %v), want %q", tc.name, res.Text, ok, tc.want)
+		}
+	}
+}
+
+// TestReadDigitsDropsPrint: the tail of the "y" of "ngày", outside the
+// box the OCR gave the word, lies in the day's field. Its stroke is a
+// printed one, far finer than the pen's, and it is no digit ("706" and
+// "3119" were read for 06 and 19).
+func TestReadDigitsDropsPrint(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, want string
+		margin     int
+	}{{"06-0062", "06", 18}, {"19-0078", "19", 18}} {
+		res, ok := readCrop(t, tc.name, tc.margin)
+		if !ok || res.Text != tc.want {
+			t.Errorf("%s: read %q (ok %v), want %q", tc.name, res.Text, ok, tc.want)
+		}
+	}
+}
+
+// TestLikeliestValid: a field held to valid takes the likeliest valid
+// combination of its digits' readings, at that combination's confidence.
+func TestLikeliestValid(t *testing.T) {
+	digit := func(probs map[int]float32) part {
+		var p part
+		for d, v := range probs {
+			p.digits[d] = v
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		parts []part
+		want  string
+		conf  float64
+	}{
+		{"00 is no day: 08", []part{digit(map[int]float32{0: 1}), digit(map[int]float32{0: 0.55, 8: 0.4, 6: 0.05})}, "08", 0.4},
+		{"72 is no day: 22", []part{digit(map[int]float32{7: 0.7, 2: 0.2, 1: 0.1}), digit(map[int]float32{2: 1})}, "22", 0.2},
+		{"the likeliest of two valid ones", []part{digit(map[int]float32{4: 0.5, 1: 0.3, 2: 0.2}), digit(map[int]float32{5: 1})}, "15", 0.3},
+		{"none valid among the likeliest", []part{digit(map[int]float32{9: 0.9, 8: 0.05, 7: 0.05}), digit(map[int]float32{9: 1})}, "", 0},
+	} {
+		got, conf := likeliestValid(tc.parts, validDay)
+		if got != tc.want || math.Abs(conf-tc.conf) > 1e-6 {
+			t.Errorf("%s: got %q at %.3f, want %q at %.3f", tc.name, got, conf, tc.want, tc.conf)
+		}
+	}
+	many := make([]part, maxSearch+1)
+	for i := range many {
+		many[i] = digit(map[int]float32{1: 1})
+	}
+	if got, _ := likeliestValid(many, func(string) bool { return true }); got != "" {
+		t.Errorf("%d digits: got %q, want no search", len(many), got)
+	}
+}

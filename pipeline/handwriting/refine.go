@@ -615,7 +615,7 @@ func apply(words []ocr.Word, f field, img image.Image) ([]ocr.Word, bool) {
 	if f.region.Dx() <= 0 || f.clean(words) {
 		return words, false
 	}
-	res, ok := ReadDigits(img, f.region)
+	res, ok := readDigits(img, f.region, f.valid)
 	if !ok || res.Confidence < MinConfidence || (f.valid != nil && !f.valid(res.Text)) {
 		return words, false
 	}
