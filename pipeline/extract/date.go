@@ -55,7 +55,7 @@ func findDate(lines []line, lay layout) dateResult {
 				return
 			}
 			start := runeIndex(f, m[0])
-			place := precededByPlace(toks, start)
+			place := precededByPlace(toks, start) || aloneOnRight(l, toks, start, runeIndex(f, m[1]))
 			conf := meanConf(spanTokens(toks, start, runeIndex(f, m[1])))
 			// The day is often handwritten: the date is no surer than
 			// the word that gave it.
@@ -119,10 +119,14 @@ func precededByPlace(toks []token, start int) bool {
 		if pos >= start {
 			break
 		}
+		if n := utf8.RuneCountInString(t.text); pos+n > start {
+			// "ngày" glued to the place: "Vinh„ngày", "Mới,-ngày".
+			t.text = string([]rune(t.text)[:start-pos])
+		}
 		before = append(before, t)
 		pos += utf8.RuneCountInString(t.text) + 1
 	}
-	if len(before) == 0 || !strings.HasSuffix(before[len(before)-1].text, ",") {
+	if len(before) == 0 || !endsWithComma(before[len(before)-1].text) {
 		return false
 	}
 	k := len(before) - 1
@@ -141,6 +145,41 @@ func precededByPlace(toks []token, start int) bool {
 	}
 	prev, first := before[k], before[k+1]
 	return prev.box != (image.Rectangle{}) && first.box.Min.X-prev.box.Max.X > 3*max(first.box.Dy(), 10)
+}
+
+// endsWithComma reports the comma after a place name, as the OCR reads it
+// where "ngày" was glued on: ",", "„" or ";", perhaps with a dash.
+func endsWithComma(s string) bool {
+	s = strings.TrimRight(s, "-_")
+	return strings.HasSuffix(s, ",") || strings.HasSuffix(s, "„") || strings.HasSuffix(s, ";")
+}
+
+// aloneOnRight reports a date that is a line of its own in the right half
+// of the page, as the closing "Place, ngày … năm …" of a certificate or a
+// certification is, with the place name too damaged to read: a few words
+// before it, at most one after (a smudge), the line starting right of
+// 40% of the page's width. A date in running text starts at the margin.
+// toks is the line's right column (layout.right).
+// start and end are rune offsets of the date in the joined toks.
+func aloneOnRight(l line, toks []token, start, end int) bool {
+	if !l.hasBoxes || l.pageWidth <= 0 || len(toks) == 0 || len(toks) != len(l.toks) {
+		// toks is the right column of a line that has a left one.
+		return false
+	}
+	if toks[0].box.Min.X*5 < l.pageWidth*2 {
+		return false
+	}
+	before, after, pos := 0, 0, 0
+	for _, t := range toks {
+		switch {
+		case pos+utf8.RuneCountInString(t.text) <= start:
+			before++
+		case pos >= end:
+			after++
+		}
+		pos += utf8.RuneCountInString(t.text) + 1
+	}
+	return before <= 4 && after <= 1
 }
 
 // parseDayMonthYear reads the three parts; clean is false when letters had

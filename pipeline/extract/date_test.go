@@ -1,6 +1,13 @@
 package extract
 
-import "testing"
+import (
+	"image"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"sohoa/ocr"
+)
 
 func TestDateVariants(t *testing.T) {
 	t.Parallel()
@@ -50,4 +57,65 @@ func TestDateNotFromStampOrBody(t *testing.T) {
 	if f := Extract(textPage(text)); f.Issued.Value != "2025-01-16" {
 		t.Errorf("issued %q, want the place-and-date line", f.Issued.Value)
 	}
+}
+
+// TestClosingDate reads the date that closes a certificate or a
+// certification, a line of its own in the right half of the page, when the
+// OCR glued "ngày" to the place name or could not read the place; a date
+// in running text at the margin stays no issue date.
+func TestClosingDate(t *testing.T) {
+	t.Parallel()
+	page := func(closing string, x int) []ocr.Page {
+		var words []ocr.Word
+		line := 0
+		add := func(x int, text string) {
+			for _, w := range strings.Fields(text) {
+				words = append(words, ocr.Word{Text: w, Box: image.Rect(x, 250+line*70, x+utf8.RuneCountInString(w)*30, 300+line*70), Confidence: 0.95, Line: line})
+				x += utf8.RuneCountInString(w)*30 + 20
+			}
+			line++
+		}
+		add(300, "ỦY BAN NHÂN DÂN")
+		add(300, "XÃ BÌNH THÀNH")
+		add(800, "GIẤY CHỨNG NHẬN KẾT HÔN")
+		add(200, "Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014;")
+		add(200, "Họ, chữ đệm, tên: NGUYỄN VĂN AN")
+		add(x, closing)
+		add(1400, "CHỦ TỊCH")
+		return []ocr.Page{{Text: "", Words: words, Width: 2480, Height: 3508, Confidence: 0.95}}
+	}
+	for _, tc := range []struct {
+		name, closing string
+		x             int
+		want          string
+	}{
+		{"comma read as „", "Cẩm Vinh„ngày 06 tháng 9 năm 2025", 1300, "2025-09-06"},
+		{"comma and dash", "Chợ Mới,-ngày 19 tháng 6 năm 2023", 1300, "2023-06-19"},
+		{"place unreadable", "Diệ £ kìhngày 06 tháng 6 năm 2022", 1300, "2022-06-06"},
+		{"place unreadable, a smudge after", "Diệ £ kìhngày 06 tháng 6 năm 2022 _", 1300, "2022-06-06"},
+		{"at the margin: running text", "Diệ £ kìhngày 06 tháng 6 năm 2022", 200, ""},
+		{"words after it: running text", "nộp ngày 06 tháng 6 năm 2022 tại xã", 1300, ""},
+	} {
+		pages := page(tc.closing, tc.x)
+		pages[0].Text = wordsText(pages[0].Words)
+		if got := Extract(pages).Issued.Value; got != tc.want {
+			t.Errorf("%s: issued %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// wordsText is a page's text from its words, a line a line.
+func wordsText(words []ocr.Word) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			if w.Line != words[i-1].Line {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteString(w.Text)
+	}
+	return b.String()
 }

@@ -384,11 +384,15 @@ func printedWord(w ocr.Word) bool {
 // ("Ngày mười sáu, tháng năm" written out in letters) is no field.
 func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 	day, month, year := -1, -1, -1
+	glued := 0 // runes of the word before "ngày" when the OCR glued them
 	for k, i := range ln {
 		f := vntext.Fold(words[i].Text)
+		at, isGlued := gluedDayWord(f)
 		switch {
 		case day < 0 && isDayWord(f):
 			day = k
+		case day < 0 && isGlued:
+			day, glued = k, at
 		case day >= 0 && month < 0 && k-day <= 4 && isMonthWord(f):
 			month = k
 		case month >= 0 && year < 0 && k-month <= 4 && isYearWord(f):
@@ -410,8 +414,14 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 			return nil, false
 		}
 	}
-	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), len("ngay")), 0, validDay, true)
-	d.keyword = "ngày"
+	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), glued+len("ngay")), 0, validDay, true)
+	d.keyword = string([]rune(words[ln[day]].Text)[:glued]) + "ngày"
+	if glued > 0 {
+		// The place name's letters are no measure of where "ngày" ends:
+		// its box does.
+		d.leftEnd = words[ln[day]].Box.Max.X
+		d.region.Min.X = d.leftEnd
+	}
 	mw := words[ln[month]]
 	mr := []rune(mw.Text)
 	junk := slices.IndexFunc(mr, unicode.IsLetter)
@@ -438,6 +448,25 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 func isDayWord(f string) bool {
 	letters := strings.TrimRightFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
 	return strings.HasPrefix(letters, "ngay") || strings.HasPrefix(letters, "ngav") || letters == "nga" || letters == "ngy"
+}
+
+// gluedDayWord finds the folded "ngày" at the end of a word the OCR glued
+// it onto: the place name before it when the comma was misread ("vinh„ngay",
+// "loi;ngay,", "moi,-nga") or a seal's junk ("kihngay,"). at is the rune
+// offset of "ngày" in f. A word merely ending in "nga" ("Nga,", a name) is
+// not one: only a full "ngay" may follow letters.
+func gluedDayWord(f string) (at int, ok bool) {
+	r := []rune(strings.TrimRightFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }))
+	for _, k := range []string{"ngay", "ngav", "nga", "ngy"} {
+		at = len(r) - len(k)
+		if at < 1 || string(r[at:]) != k {
+			continue
+		}
+		if len(k) == 4 || !unicode.IsLetter(r[at-1]) {
+			return at, true
+		}
+	}
+	return 0, false
 }
 
 // isMonthWord matches the folded "tháng", perhaps with the month glued on

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"sohoa/ocr"
+	"sohoa/pipeline/vntext"
 )
 
 // form draws a page header: a printed number line with the number in
@@ -242,5 +243,53 @@ func TestRefineLeavesFormLabel(t *testing.T) {
 	p := page(words, "Ngày, tháng, năm sinh: 14/03/2022")
 	if got := Refine(p, img, true); got.Text != p.Text {
 		t.Errorf("text %q, want it unchanged", got.Text)
+	}
+}
+
+func TestGluedDayWord(t *testing.T) {
+	for _, tc := range []struct {
+		word string
+		at   int
+		ok   bool
+	}{
+		{"Vinh„ngày", 5, true},
+		{"Lợfiq;ngày,", 6, true},
+		{"Mới,-ngà", 5, true},
+		{"kìhngày,", 3, true},
+		{"ngày", 0, false},    // not glued: isDayWord's
+		{"Nga,", 0, false},    // a name
+		{"Thanh", 0, false},   // no keyword
+		{"Hằngnga", 0, false}, // letters before a short "nga"
+		{"Ngãi,", 0, false},
+	} {
+		at, ok := gluedDayWord(vntext.Fold(tc.word))
+		if ok != tc.ok || at != tc.at {
+			t.Errorf("%q: at %d ok %v, want %d %v", tc.word, at, ok, tc.at, tc.ok)
+		}
+	}
+}
+
+// TestRefineGluedDay reads the day after a "ngày" the OCR glued to the
+// place name before it, as a closing date line on a later page, and keeps
+// the place in the word.
+func TestRefineGluedDay(t *testing.T) {
+	t.Parallel()
+	img := paper(1400, 600, 11)
+	var words []ocr.Word
+	x := 300
+	for _, w := range []string{"Cẩm", "Vinh„ngày", "DAY", "tháng", "9", "năm", "2025"} {
+		if w == "DAY" {
+			words = append(words, ocr.Word{Text: "ĐẾ", Box: write(t, img, "06", x, 305, 56, blueInk), Confidence: 0.3, Line: 0})
+			x += 110
+			continue
+		}
+		b := write(t, img, w, x, 300, 40, color.Black)
+		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95, Line: 0})
+		x = b.Max.X + 14
+	}
+	p := ocr.Page{Text: "Cẩm Vinh„ngày ĐẾ tháng 9 năm 2025", Words: words, Confidence: 0.8, Width: 1400, Height: 600}
+	got := Refine(p, img, false)
+	if want := "Cẩm Vinh„ngày 06 tháng 9 năm 2025"; got.Text != want {
+		t.Fatalf("text %q, want %q", got.Text, want)
 	}
 }
