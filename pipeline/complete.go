@@ -118,7 +118,7 @@ func (p *Pipeline) finish(ctx context.Context, d *document) error {
 	res := p.cfg.Classifier.Classify(strings.Join(parts, "\n\f"), fields)
 	d.rec.DocType = catalog.Field{Value: res.DocType, Confidence: res.TypeConfidence}
 	d.rec.Field = catalog.Field{Value: res.Field, Confidence: res.FieldConfidence}
-	number, why := classify.ReconcileNumber(res, fields.Number, p.cfg.Threshold)
+	number, why := classify.ReconcileNumber(res, fields, p.cfg.Threshold)
 	if why != "" {
 		res.Reasons = append(res.Reasons, why)
 	}
