@@ -93,13 +93,19 @@ func findNumber(lines []line, lay layout) numberResult {
 		}
 	}
 	// Household-business certificates: "Mã số hộ kinh doanh: 74C2044227".
+	// The code is the first word after the label; the OCR adds specks
+	// before and after it ("Mã số hộ kinh doanh: 77A6952546 :").
 	for i, l := range lines {
+		const label = "ma so ho kinh doanh"
 		f := l.fold()
-		if k := strings.Index(f, "ma so ho kinh doanh"); k >= 0 && i <= 40 {
-			_, after, ok := strings.Cut(l.text(), ":")
-			if v := strings.TrimSpace(after); ok && v != "" && !strings.Contains(v, " ") {
-				return numberResult{value: Value{Value: strings.ToUpper(v), Confidence: l.meanConf()}, line: -1}
-			}
+		k := strings.Index(f, label)
+		if k < 0 || i > 40 {
+			continue
+		}
+		after := []rune(l.text())[runeIndex(f, k)+len(label):]
+		v, _, _ := strings.Cut(strings.TrimLeft(string(after), " :;."), " ")
+		if v = strings.TrimRight(v, ".,;:"); isBusinessCode(v) {
+			return numberResult{value: Value{Value: strings.ToUpper(v), Confidence: l.meanConf()}, line: -1}
 		}
 	}
 	// Land-use certificates print a serial on a line of its own; the
@@ -122,6 +128,21 @@ func findNumber(lines []line, lay layout) numberResult {
 		}
 	}
 	return numberResult{line: -1}
+}
+
+// isBusinessCode reports a household business's code as printed: six or
+// more letters and digits, digits among them ("74C2044227").
+func isBusinessCode(v string) bool {
+	digits := 0
+	for _, r := range v {
+		switch {
+		case unicode.IsDigit(r):
+			digits++
+		case !unicode.IsLetter(r):
+			return false
+		}
+	}
+	return utf8.RuneCountInString(v) >= 6 && digits > 0
 }
 
 // serialRe is a certificate serial: two capital letters and 5 to 8 digits.

@@ -129,3 +129,21 @@ func TestNumberLabelAfterSpecks(t *testing.T) {
 		}
 	}
 }
+
+// TestBusinessCode reads a household business's code after its label,
+// with the specks the OCR puts around it.
+func TestBusinessCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ line, want string }{
+		{"Mã số hộ kinh doanh: 74C2044227", "74C2044227"},
+		{"Mã số hộ kinh doanh: 77A6952546 :", "77A6952546"},
+		{": : Mã số hộ kinh doanh: 38E5190249", "38E5190249"},
+		{"Mã số hộ kinh doanh: 38E5190249.", "38E5190249"},
+		{"Mã số hộ kinh doanh: ——", ""},
+	} {
+		f := Extract(textPage("UBND HUYỆN KIẾN XƯƠNG\nPHÒNG TÀI CHÍNH - KẾ HOẠCH\nGIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH\n" + tc.line + "\nĐăng ký lần đầu: ngày 05/03/2015"))
+		if f.Number.Value != tc.want {
+			t.Errorf("%q: number %q, want %q", tc.line, f.Number.Value, tc.want)
+		}
+	}
+}
