@@ -363,17 +363,24 @@ func notationLike(text string) bool {
 }
 
 // printedWord reports whether w looks like print the OCR read well: a
-// confident word with letters in it.
+// confident word with letters in it, all of them Vietnamese ones.
 func printedWord(w ocr.Word) bool {
 	if w.Confidence < 0.8 {
 		return false
 	}
+	letters := false
 	for _, r := range w.Text {
-		if unicode.IsLetter(r) {
-			return true
+		if !unicode.IsLetter(r) {
+			continue
 		}
+		if f := vntext.FoldRune(r); f < 'a' || f > 'z' {
+			// No Vietnamese word has an Ø or a Ÿ: ink the OCR
+			// read as letters, however sure it is ("\ØL").
+			return false
+		}
+		letters = true
 	}
-	return false
+	return letters
 }
 
 // findDate finds the day (between "ngày" and "tháng") and the month

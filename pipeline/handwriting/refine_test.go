@@ -293,3 +293,28 @@ func TestRefineGluedDay(t *testing.T) {
 		t.Fatalf("text %q, want %q", got.Text, want)
 	}
 }
+
+// TestRefineNumberPastConfidentJunk: on a birth certificate's number line
+// (no notation) the OCR read the ink as "\ØL" at 0.9. No Vietnamese word
+// has an Ø: the field runs on to the place name, the first printed word.
+func TestRefineNumberPastConfidentJunk(t *testing.T) {
+	t.Parallel()
+	img := paper(1400, 600, 13)
+	var words []ocr.Word
+	x := 100
+	for _, w := range []string{"số:", "INK", "Bình", "Triều,", "ngày", "22", "tháng", "6", "năm", "2022"} {
+		if w == "INK" {
+			words = append(words, ocr.Word{Text: "\\ØL", Box: write(t, img, "102", x+20, 205, 56, blueInk), Confidence: 0.9, Line: 0})
+			x += 400
+			continue
+		}
+		b := write(t, img, w, x, 200, 40, color.Black)
+		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95, Line: 0})
+		x = b.Max.X + 14
+	}
+	p := ocr.Page{Text: "số: \\ØL Bình Triều, ngày 22 tháng 6 năm 2022", Words: words, Confidence: 0.8, Width: 1400, Height: 600}
+	got := Refine(p, img, true)
+	if want := "Số: 102 Bình Triều, ngày 22 tháng 6 năm 2022"; got.Text != want {
+		t.Fatalf("text %q, want %q", got.Text, want)
+	}
+}
