@@ -140,10 +140,16 @@ func precededByPlace(toks []token, start int) bool {
 	if k == len(before)-1 {
 		return false
 	}
+	first := before[k+1]
+	// Specks between the column before and the place ("- Tuy Phước,")
+	// are no words.
+	for k >= 0 && !strings.ContainsFunc(before[k].text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		k--
+	}
 	if k < 0 {
 		return true
 	}
-	prev, first := before[k], before[k+1]
+	prev := before[k]
 	return prev.box != (image.Rectangle{}) && first.box.Min.X-prev.box.Max.X > 3*max(first.box.Dy(), 10)
 }
 

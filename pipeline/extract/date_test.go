@@ -119,3 +119,35 @@ func wordsText(words []ocr.Word) string {
 	}
 	return b.String()
 }
+
+// TestDateAfterSpeck: a land-use certificate's closing line shares its
+// baseline with the register entry on the left; a speck the OCR read as
+// "-" just before the place does not hide the wide gap that makes "Tuy
+// Phước," the start of the right column.
+func TestDateAfterSpeck(t *testing.T) {
+	t.Parallel()
+	var words []ocr.Word
+	add := func(line, x int, text string) {
+		words = append(words, ocr.Word{Text: text, Box: image.Rect(x, 250+line*70, x+utf8.RuneCountInString(text)*17, 280+line*70), Confidence: 0.95, Line: line})
+	}
+	add(0, 199, "b)")
+	add(0, 240, "Địa")
+	add(0, 300, "chỉ:")
+	x := 199
+	for _, w := range []string{"Số", "vào", "sổ", "cấp", "GCN:", "CS", "17489"} {
+		add(1, x, w)
+		x += utf8.RuneCountInString(w)*17 + 10
+	}
+	words = append(words, ocr.Word{Text: "-", Box: image.Rect(838, 316, 840, 318), Confidence: 0.56, Line: 1})
+	x = 857
+	for _, w := range []string{"Tuy", "Phước,", "ngày", "14", "tháng", "02", "năm", "2020"} {
+		add(1, x, w)
+		x += utf8.RuneCountInString(w)*17 + 10
+	}
+	// The closing line is on the certificate's second page.
+	pages := []ocr.Page{textPage("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nGIẤY CHỨNG NHẬN QUYỀN SỬ DỤNG ĐẤT")[0], {Words: words, Width: 1654, Height: 2339, Confidence: 0.95}}
+	pages[1].Text = wordsText(words)
+	if got := Extract(pages).Issued.Value; got != "2020-02-14" {
+		t.Errorf("issued %q, want 2020-02-14", got)
+	}
+}
