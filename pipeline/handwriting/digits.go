@@ -85,7 +85,25 @@ func readDigits(img image.Image, region image.Rectangle, valid func(string) bool
 	}
 	res.Text = string(text)
 	if valid != nil && !valid(res.Text) {
-		if res.Text, res.Confidence = likeliestValid(parts, valid); res.Text == "" {
+		res.Text, res.Confidence = likeliestValid(parts, valid)
+		if len(parts) > len(glyphs) {
+			// The cuts may be what made it invalid: the loop and the
+			// tail of the 9 of a "09" cut apart read "001". Each glyph
+			// read whole is the other candidate, each digit at its
+			// probability among all the network's outputs, so a glyph
+			// it sees as two digits touching is no likely single one.
+			wholes := make([]part, len(glyphs))
+			for i, g := range glyphs {
+				wholes[i] = classify(net, g.pix, g.box)
+				for d := range wholes[i].digits {
+					wholes[i].digits[d] *= wholes[i].share
+				}
+			}
+			if t, c := likeliestValid(wholes, valid); c > res.Confidence {
+				res.Text, res.Confidence = t, c
+			}
+		}
+		if res.Text == "" {
 			return Result{}, false
 		}
 	}
@@ -325,8 +343,11 @@ type part struct {
 	pair float32
 	// frag is its probability that the ink is part of a digit only.
 	frag float32
-	// digits is the probability of each digit among the digits only.
+	// digits is the probability of each digit among the digits only;
+	// share is the probability of a digit at all (not a fragment or a
+	// pair).
 	digits [10]float32
+	share  float32
 	box    image.Rectangle
 }
 
@@ -509,12 +530,13 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 		return part{box: box}
 	}
 	prob := net.Predict(in)
-	if sw := m.StrokeWidth(); m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
-		// Two loops: an 8 whose upper loop is small, which the network,
-		// seeing mostly the large one, takes for a 0. The loops are
-		// evidence the network does not weigh: a digit other than 8
-		// shows two only when its stroke crosses itself, about one time
-		// in twenty (twoLoops).
+	if sw := m.StrokeWidth(); 4*prob[digitnet.Pair] < slices.Max(prob[:10]) && m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
+		// Two loops in what the network surely takes for one digit: an 8
+		// whose upper loop is small, which the network, seeing mostly
+		// the large one, takes for a 0. The loops are evidence the
+		// network does not weigh: a digit other than 8 shows two only
+		// when its stroke crosses itself, about one time in twenty
+		// (twoLoops). Two digits touching ("09") have two loops too.
 		var sum float32
 		for d := range digitnet.Classes {
 			if d < 10 && d != 8 {
@@ -533,7 +555,7 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 			best = d
 		}
 	}
-	pt := part{digit: best, prob: prob[best], pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], box: box}
+	pt := part{digit: best, prob: prob[best], pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], share: digits, box: box}
 	for d := range 10 {
 		pt.digits[d] = prob[d] / max(digits, 1e-6)
 	}
