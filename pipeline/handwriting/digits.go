@@ -86,20 +86,15 @@ func readDigits(img image.Image, region image.Rectangle, valid func(string) bool
 	res.Text = string(text)
 	if valid != nil && !valid(res.Text) {
 		res.Text, res.Confidence = likeliestValid(parts, valid)
-		if len(parts) > len(glyphs) {
-			// The cuts may be what made it invalid: the loop and the
-			// tail of the 9 of a "09" cut apart read "001". Each glyph
-			// read whole is the other candidate, each digit at its
-			// probability among all the network's outputs, so a glyph
-			// it sees as two digits touching is no likely single one.
-			wholes := make([]part, len(glyphs))
-			for i, g := range glyphs {
-				wholes[i] = classify(net, g.pix, g.box)
-				for d := range wholes[i].digits {
-					wholes[i].digits[d] *= wholes[i].share
-				}
+		if len(parts) > validDigits && len(glyphs) <= validDigits {
+			// Cut into more digits than the field holds: the glyphs
+			// cut at most into validDigits in all are a candidate too
+			// (one glyph cut once, or two glyphs whole).
+			var capped []part
+			for _, g := range glyphs {
+				capped = append(capped, splitDepth(net, g, validDigits-len(glyphs))...)
 			}
-			if t, c := likeliestValid(wholes, valid); c > res.Confidence {
+			if t, c := likeliestValid(capped, valid); c > res.Confidence {
 				res.Text, res.Confidence = t, c
 			}
 		}
@@ -138,6 +133,10 @@ func likeliestValid(parts []part, valid func(string) bool) (string, float64) {
 	walk(0, 1)
 	return best, bestConf
 }
+
+// validDigits is the most digits a field held to valid has: a day or a
+// month.
+const validDigits = 2
 
 // A field's reading is searched among each digit's altReadings likeliest
 // readings, for fields of at most maxSearch digits.
@@ -343,11 +342,8 @@ type part struct {
 	pair float32
 	// frag is its probability that the ink is part of a digit only.
 	frag float32
-	// digits is the probability of each digit among the digits only;
-	// share is the probability of a digit at all (not a fragment or a
-	// pair).
+	// digits is the probability of each digit among the digits only.
 	digits [10]float32
-	share  float32
 	box    image.Rectangle
 }
 
@@ -530,13 +526,14 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 		return part{box: box}
 	}
 	prob := net.Predict(in)
-	if sw := m.StrokeWidth(); 4*prob[digitnet.Pair] < slices.Max(prob[:10]) && m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
-		// Two loops in what the network surely takes for one digit: an 8
-		// whose upper loop is small, which the network, seeing mostly
-		// the large one, takes for a 0. The loops are evidence the
-		// network does not weigh: a digit other than 8 shows two only
-		// when its stroke crosses itself, about one time in twenty
-		// (twoLoops). Two digits touching ("09") have two loops too.
+	if sw := m.StrokeWidth(); prob[0] == slices.Max(prob[:10]) && 4*prob[digitnet.Pair] < prob[0] && m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
+		// A 0 with two loops: an 8 whose upper loop is small, which
+		// the network, seeing mostly the large one, takes for a 0. The
+		// loops are evidence the network does not weigh: a digit other
+		// than 8 shows two only when its stroke crosses itself, about
+		// one time in twenty (twoLoops). Only a 0 the network is sure
+		// is one digit is weighed so: two digits touching ("09") have
+		// two loops too, and a 9 read from them is no 8.
 		var sum float32
 		for d := range digitnet.Classes {
 			if d < 10 && d != 8 {
@@ -555,7 +552,7 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 			best = d
 		}
 	}
-	pt := part{digit: best, prob: prob[best], pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], share: digits, box: box}
+	pt := part{digit: best, prob: prob[best], pair: prob[digitnet.Pair], frag: prob[digitnet.Fragment], box: box}
 	for d := range 10 {
 		pt.digits[d] = prob[d] / max(digits, 1e-6)
 	}
