@@ -169,6 +169,9 @@ func numberLabel(toks []token, i int) (j int, rest string, ok bool) {
 		}
 		loc := soPrefix.FindStringIndex(t.fold)
 		if loc == nil || !strings.ContainsRune("Ss$5", rune(t.text[0])) {
+			if t.conf < 0.5 && !t.box.Empty() && !strings.ContainsFunc(t.text, unicode.IsLower) {
+				continue // a seal's or a stamp's junk ("“'AD;"), not a word
+			}
 			if vietLetters(t.text) >= 1 || digitsIn(t.text) > 0 {
 				return 0, "", false // a word before: "Quyển số:", body text
 			}

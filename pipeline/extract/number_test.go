@@ -110,6 +110,8 @@ func TestNumberLabelAfterSpecks(t *testing.T) {
 	}{
 		{"Si", image.Rect(266, 286, 268, 288), "70/KH-SKHĐT"},
 		{"Quyển", image.Rect(140, 270, 260, 310), ""},
+		// A seal's edge read as capitals at no confidence is no word.
+		{"“'AD;", image.Rect(140, 270, 260, 310), "70/KH-SKHĐT"},
 	} {
 		words := []ocr.Word{
 			{Text: "ỦY", Box: image.Rect(300, 150, 350, 190), Confidence: 0.95, Line: 0},
