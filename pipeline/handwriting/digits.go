@@ -526,14 +526,16 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 		return part{box: box}
 	}
 	prob := net.Predict(in)
-	if sw := m.StrokeWidth(); prob[0] == slices.Max(prob[:10]) && 4*prob[digitnet.Pair] < prob[0] && m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
-		// A 0 with two loops: an 8 whose upper loop is small, which
-		// the network, seeing mostly the large one, takes for a 0. The
-		// loops are evidence the network does not weigh: a digit other
-		// than 8 shows two only when its stroke crosses itself, about
-		// one time in twenty (twoLoops). Only a 0 the network is sure
-		// is one digit is weighed so: two digits touching ("09") have
-		// two loops too, and a 9 read from them is no 8.
+	if sw := m.StrokeWidth(); 4*prob[digitnet.Pair] < slices.Max(prob[:10]) && m.Holes(max(minLoop, int(sw*sw/3))) >= 2 {
+		// Two loops in what the network surely takes for one digit: an
+		// 8 whose upper loop is small, which the network, seeing mostly
+		// the large one, takes for a 0. The loops are evidence the
+		// network does not weigh: a digit other than 8 shows two only
+		// when its stroke crosses itself, about one time in twenty
+		// (twoLoops), while two digits touching ("09", "69") show two as
+		// a matter of course, so the pair output keeps its weight and
+		// the glyph is cut. A glyph the network already sees as a pair
+		// is left to it.
 		var sum float32
 		for d := range digitnet.Classes {
 			if d < 10 && d != 8 {
@@ -559,3 +561,4 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 	pt.sure = pt.digits[best]
 	return pt
 }
+
