@@ -48,6 +48,11 @@ func findDate(lines []line, lay layout) dateResult {
 		s := joinTokens(toks)
 		f := vntext.Fold(s)
 		add := func(m []int, numeric bool) {
+			if m[7] < len(f) && f[m[7]] >= '0' && f[m[7]] <= '9' {
+				// Four digits of a longer run ("năm 20335") are no
+				// year: the OCR added or merged a digit.
+				return
+			}
 			d, ok, clean := parseDayMonthYear(f[m[2]:m[3]], f[m[4]:m[5]], f[m[6]:m[7]])
 			if !ok {
 				// Month and year alone are not a date: nothing,

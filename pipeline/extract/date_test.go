@@ -28,6 +28,7 @@ func TestDateVariants(t *testing.T) {
 		{"junk glued", "Quảng Ngãi, ngày@0 tháng 12 năm 2024", ""},
 		{"impossible", "Quảng Ngãi, ngày 30 tháng 02 năm 2025", ""},
 		{"month 13", "Quảng Ngãi, ngày 10 tháng 13 năm 2025", ""},
+		{"five-digit year", "Tân Châu, ngày 28 tháng 02 năm 20335", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
