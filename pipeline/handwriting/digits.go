@@ -246,32 +246,32 @@ func group(marks []*component, regionH int) []glyph {
 	return out
 }
 
-// dropPrint drops a glyph at either end of the field drawn with a much
-// finer stroke than the others: a printed letter of the word beside the
-// field that the OCR boxed short (the "y" of "ngày"), not the pen.
+// dropPrint drops the glyphs at either end of the field drawn with a much
+// finer stroke than the others: printed letters of the word beside the
+// field that the OCR boxed short (the "y" of "ngày", the "ày" of a "ngày"
+// read "ng"), not the pen.
 func dropPrint(gs []glyph) []glyph {
-	if len(gs) < 2 {
-		return gs
-	}
-	strokes := make([]float64, len(gs))
-	for i, g := range gs {
+	stroke := func(g glyph) float64 {
 		m := digitnet.NewMask(g.box.Dx(), g.box.Dy())
 		for _, p := range g.pix {
 			m.Pix[(p.Y-g.box.Min.Y)*m.W+p.X-g.box.Min.X] = true
 		}
-		strokes[i] = m.StrokeWidth()
+		return m.StrokeWidth()
+	}
+	strokes := make([]float64, len(gs))
+	for i, g := range gs {
+		strokes[i] = stroke(g)
 	}
 	fine := func(i int) bool {
 		others := slices.Delete(slices.Clone(strokes), i, i+1)
 		slices.Sort(others)
 		return strokes[i] < printStroke*others[len(others)/2]
 	}
-	first, last := fine(0), fine(len(gs)-1)
-	if last && len(gs) > 2 {
-		gs = gs[:len(gs)-1]
+	for len(gs) > 2 && fine(len(gs)-1) {
+		gs, strokes = gs[:len(gs)-1], strokes[:len(strokes)-1]
 	}
-	if first {
-		gs = gs[1:]
+	for len(gs) > 1 && fine(0) {
+		gs, strokes = gs[1:], strokes[1:]
 	}
 	return gs
 }

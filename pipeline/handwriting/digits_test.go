@@ -281,15 +281,16 @@ func TestReadDigitsTwoLoops(t *testing.T) {
 }
 
 // TestReadDigitsDropsPrint: the tail of the "y" of "ngày", outside the
-// box the OCR gave the word, lies in the day's field. Its stroke is a
-// printed one, far finer than the pen's, and it is no digit ("706" and
-// "3119" were read for 06 and 19).
+// box the OCR gave the word, lies in the day's field; where the OCR read
+// "ngày" as "ng", all of "ày" does. Their strokes are printed ones, far
+// finer than the pen's, and no digits ("706", "3119" and "8804" were read
+// for 06, 19 and 04).
 func TestReadDigitsDropsPrint(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, want string
 		margin     int
-	}{{"06-0062", "06", 18}, {"19-0078", "19", 18}} {
+	}{{"06-0062", "06", 18}, {"19-0078", "19", 18}, {"04-b0112", "04", 18}} {
 		res, ok := readCrop(t, tc.name, tc.margin)
 		if !ok || res.Text != tc.want {
 			t.Errorf("%s: read %q (ok %v), want %q", tc.name, res.Text, ok, tc.want)

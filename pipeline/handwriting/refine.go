@@ -454,7 +454,13 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 // one letter away.
 func isDayWord(f string) bool {
 	letters := strings.TrimRightFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
-	return strings.HasPrefix(letters, "ngay") || strings.HasPrefix(letters, "ngav") || letters == "nga" || letters == "ngy"
+	if strings.HasPrefix(letters, "ngay") || strings.HasPrefix(letters, "ngav") || letters == "nga" || letters == "ngy" {
+		return true
+	}
+	// Under ink the OCR loses the end of the word or reads its g as a
+	// d, perhaps after a speck: "ng", "1.ndày".
+	letters = strings.TrimLeftFunc(letters, func(r rune) bool { return !unicode.IsLetter(r) })
+	return letters == "ng" || letters == "nday" || letters == "ndav"
 }
 
 // gluedDayWord finds the folded "ngày" at the end of a word the OCR glued
@@ -480,6 +486,10 @@ func gluedDayWord(f string) (at int, ok bool) {
 // or a letter or two misread under ink ("mang", "tang7", "thung").
 func isMonthWord(f string) bool {
 	letters := strings.TrimFunc(f, func(r rune) bool { return !unicode.IsLetter(r) })
+	if i := strings.IndexFunc(letters, unicode.IsDigit); i > 0 {
+		// The printed month and year glued on: "tháng4năm2019".
+		letters = letters[:i]
+	}
 	switch {
 	case letters == "" || hasDigits(letters):
 		return false

@@ -318,3 +318,30 @@ func TestRefineNumberPastConfidentJunk(t *testing.T) {
 		t.Fatalf("text %q, want %q", got.Text, want)
 	}
 }
+
+func TestDayAndMonthWords(t *testing.T) {
+	for _, tc := range []struct {
+		word       string
+		day, month bool
+	}{
+		{"ngày", true, false},
+		{"ngày18", true, false},
+		{"ng", true, false},     // the end lost under ink
+		{"1.ndày", true, false}, // g read as d, after a speck
+		{"Ngãi", false, false},
+		{"nghị", false, false},
+		{"tháng", false, true},
+		{"tháng4năm2019", false, true}, // the printed month and year glued on
+		{"táng7", false, true},
+		{"thắng", false, true},
+		{"năm", false, false},
+	} {
+		f := vntext.Fold(tc.word)
+		if got := isDayWord(f); got != tc.day {
+			t.Errorf("isDayWord(%q) = %v, want %v", tc.word, got, tc.day)
+		}
+		if got := isMonthWord(f); got != tc.month {
+			t.Errorf("isMonthWord(%q) = %v, want %v", tc.word, got, tc.month)
+		}
+	}
+}
