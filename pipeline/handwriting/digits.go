@@ -561,4 +561,3 @@ func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
 	pt.sure = pt.digits[best]
 	return pt
 }
-

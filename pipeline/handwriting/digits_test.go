@@ -191,15 +191,7 @@ func TestReadDigitsTouchingNarrow(t *testing.T) {
 		want := tc.want
 		t.Run(want, func(t *testing.T) {
 			t.Parallel()
-			f, err := os.Open(filepath.Join("testdata", "touching", "touching-"+want+".png"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			img, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := loadPNG(t, filepath.Join("testdata", "touching", "touching-"+want+".png"))
 			res, ok := ReadDigits(img, img.Bounds().Inset(tc.margin))
 			if !ok || res.Text != want {
 				t.Errorf("read %q (ok %v), want %q", res.Text, ok, want)
@@ -243,11 +235,10 @@ func arcs(img *image.RGBA, cx, cy, rx, ry, r int, gapDeg float64) {
 	}
 }
 
-// readCrop reads the crop testdata/crops/NAME.png, cut from a page with
-// margin pixels around the field's region, as ReadDigits sees the field.
-func readCrop(t *testing.T, name string, margin int) (Result, bool) {
+// loadPNG decodes the PNG file at path.
+func loadPNG(t *testing.T, path string) image.Image {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "crops", name+".png"))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,6 +247,14 @@ func readCrop(t *testing.T, name string, margin int) (Result, bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return img
+}
+
+// readCrop reads the crop testdata/crops/NAME.png, cut from a page with
+// margin pixels around the field's region, as ReadDigits sees the field.
+func readCrop(t *testing.T, name string, margin int) (Result, bool) {
+	t.Helper()
+	img := loadPNG(t, filepath.Join("testdata", "crops", name+".png"))
 	return ReadDigits(img, img.Bounds().Inset(margin))
 }
 
@@ -344,15 +343,7 @@ func TestReadDigitsValidCapped(t *testing.T) {
 		name, want string
 		margin     int
 	}{{"day09-s0022", "09", 34}} {
-		f, err := os.Open(filepath.Join("testdata", "crops", tc.name+".png"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := png.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := loadPNG(t, filepath.Join("testdata", "crops", tc.name+".png"))
 		region := img.Bounds().Inset(tc.margin)
 		raw, _ := ReadDigits(img, region)
 		res, ok := readDigits(img, region, validDay)

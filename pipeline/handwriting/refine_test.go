@@ -269,24 +269,39 @@ func TestGluedDayWord(t *testing.T) {
 	}
 }
 
+// ink is the handwriting of a line: digits in blue, dx after the word
+// before it, in a gap of width, which the OCR read as text at conf.
+type ink struct {
+	digits, text string
+	dx, width    int
+	conf         float64
+}
+
+// inkedLine prints words from x on baseline y, the handwriting in place of
+// the word "INK", and returns the OCR words for the line.
+func inkedLine(t *testing.T, img *image.RGBA, x, y int, words []string, hw ink) []ocr.Word {
+	t.Helper()
+	var out []ocr.Word
+	for _, w := range words {
+		if w == "INK" {
+			out = append(out, ocr.Word{Text: hw.text, Box: write(t, img, hw.digits, x+hw.dx, y+5, 56, blueInk), Confidence: hw.conf})
+			x += hw.width
+			continue
+		}
+		b := write(t, img, w, x, y, 40, color.Black)
+		out = append(out, ocr.Word{Text: w, Box: b, Confidence: 0.95})
+		x = b.Max.X + 14
+	}
+	return out
+}
+
 // TestRefineGluedDay reads the day after a "ngày" the OCR glued to the
 // place name before it, as a closing date line on a later page, and keeps
 // the place in the word.
 func TestRefineGluedDay(t *testing.T) {
 	t.Parallel()
 	img := paper(1400, 600, 11)
-	var words []ocr.Word
-	x := 300
-	for _, w := range []string{"Cẩm", "Vinh„ngày", "DAY", "tháng", "9", "năm", "2025"} {
-		if w == "DAY" {
-			words = append(words, ocr.Word{Text: "ĐẾ", Box: write(t, img, "06", x, 305, 56, blueInk), Confidence: 0.3, Line: 0})
-			x += 110
-			continue
-		}
-		b := write(t, img, w, x, 300, 40, color.Black)
-		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95, Line: 0})
-		x = b.Max.X + 14
-	}
+	words := inkedLine(t, img, 300, 300, []string{"Cẩm", "Vinh„ngày", "INK", "tháng", "9", "năm", "2025"}, ink{digits: "06", text: "ĐẾ", width: 110, conf: 0.3})
 	p := ocr.Page{Text: "Cẩm Vinh„ngày ĐẾ tháng 9 năm 2025", Words: words, Confidence: 0.8, Width: 1400, Height: 600}
 	got := Refine(p, img, false)
 	if want := "Cẩm Vinh„ngày 06 tháng 9 năm 2025"; got.Text != want {
@@ -300,18 +315,7 @@ func TestRefineGluedDay(t *testing.T) {
 func TestRefineNumberPastConfidentJunk(t *testing.T) {
 	t.Parallel()
 	img := paper(1400, 600, 13)
-	var words []ocr.Word
-	x := 100
-	for _, w := range []string{"số:", "INK", "Bình", "Triều,", "ngày", "22", "tháng", "6", "năm", "2022"} {
-		if w == "INK" {
-			words = append(words, ocr.Word{Text: "\\ØL", Box: write(t, img, "102", x+20, 205, 56, blueInk), Confidence: 0.9, Line: 0})
-			x += 400
-			continue
-		}
-		b := write(t, img, w, x, 200, 40, color.Black)
-		words = append(words, ocr.Word{Text: w, Box: b, Confidence: 0.95, Line: 0})
-		x = b.Max.X + 14
-	}
+	words := inkedLine(t, img, 100, 200, []string{"số:", "INK", "Bình", "Triều,", "ngày", "22", "tháng", "6", "năm", "2022"}, ink{digits: "102", text: "\\ØL", dx: 20, width: 400, conf: 0.9})
 	p := ocr.Page{Text: "số: \\ØL Bình Triều, ngày 22 tháng 6 năm 2022", Words: words, Confidence: 0.8, Width: 1400, Height: 600}
 	got := Refine(p, img, true)
 	if want := "Số: 102 Bình Triều, ngày 22 tháng 6 năm 2022"; got.Text != want {

@@ -14,30 +14,23 @@ func mask(rows ...string) Mask {
 }
 
 func TestHoles(t *testing.T) {
+	eight := mask(
+		"..###..",
+		".#...#.",
+		"..###..",
+		".#...#.",
+		"#.....#",
+		".#...#.",
+		"..###..",
+	)
 	for _, tc := range []struct {
 		name string
 		m    Mask
 		min  int
 		want int
 	}{
-		{"eight", mask(
-			"..###..",
-			".#...#.",
-			"..###..",
-			".#...#.",
-			"#.....#",
-			".#...#.",
-			"..###..",
-		), 1, 2},
-		{"eight, the small loop a pinhole", mask(
-			"..###..",
-			".#...#.",
-			"..###..",
-			".#...#.",
-			"#.....#",
-			".#...#.",
-			"..###..",
-		), 4, 1},
+		{"eight", eight, 1, 2},
+		{"eight, the small loop a pinhole", eight, 4, 1},
 		{"zero", mask(
 			".###.",
 			"#...#",
