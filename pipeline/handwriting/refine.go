@@ -340,14 +340,22 @@ func speck(w ocr.Word, ln []int, words []ocr.Word) bool {
 
 // notationLike reports a word that reads like a printed notation whose
 // slash the OCR lost: capitals joined by a hyphen ("BC-UBND", "'NQ-HĐND")
-// or a run of capitals ("TrUBND"), with no Vietnamese letter but Đ.
+// or a run of capitals ("TrUBND"), with no Vietnamese letter but Đ; or
+// anything before "-UBND" or "-HĐND".
 // Handwriting read as letters is short and mixed ("VÌ", "(ŸtL"); a seal
 // or a rule read as capitals has marks ("DIÚC").
 func notationLike(text string) bool {
+	if _, body, ok := strings.Cut(text, "-"); ok {
+		// The issuing body after a hyphen is print, whatever the OCR made
+		// of the type before it ("øœ-UBND" for "/KH-UBND").
+		if b := strings.ToUpper(strings.TrimRight(body, ".,;:")); b == "UBND" || b == "HĐND" || b == "HDND" {
+			return true
+		}
+	}
 	r := []rune(text)
 	upper, lower, hyphen := 0, 0, false
 	for i, c := range r {
-		if unicode.IsLetter(c) && c > unicode.MaxASCII && c != 'Đ' && c != 'đ' {
+		if unicode.IsLetter(c) && c > unicode.MaxASCII && c != 'Đ' && c != 'đ' && c != 'Ð' {
 			return false
 		}
 		switch {

@@ -349,3 +349,25 @@ func TestDayAndMonthWords(t *testing.T) {
 		}
 	}
 }
+
+// TestRefineKeepsSpoiltNotation: the OCR read "/KH-UBND" as "øœ-UBND"
+// and "/UBND-ĐC" as "BND-Ðc". They are print, the notation: the number's
+// field ends before them, and they stay in the text (they were taken as
+// ink and replaced by the digits).
+func TestRefineKeepsSpoiltNotation(t *testing.T) {
+	t.Parallel()
+	for _, notation := range []string{"øœ-UBND", "BND-Ðc"} {
+		img := paper(1600, 600, 17)
+		words := inkedLine(t, img, 100, 200, []string{"Số:", "INK", notation, "Hà", "Nội,", "ngày", "06", "tháng", "8", "năm", "2020"}, ink{digits: "312", text: "ĐÝL", dx: 10, width: 230, conf: 0.4})
+		for i := range words {
+			if words[i].Text == notation {
+				words[i].Confidence = 0.3
+			}
+		}
+		text := "Số: ĐÝL " + notation + " Hà Nội, ngày 06 tháng 8 năm 2020"
+		got := Refine(ocr.Page{Text: text, Words: words, Confidence: 0.8, Width: 1600, Height: 600}, img, true)
+		if want := "Số: 312 " + notation + " Hà Nội, ngày 06 tháng 8 năm 2020"; got.Text != want {
+			t.Errorf("text %q, want %q", got.Text, want)
+		}
+	}
+}
