@@ -32,7 +32,8 @@ func TestReconcileNumber(t *testing.T) {
 		{TrichLucKhaiTu, 0.99, "99/RLKT-BS", "99/TLKT-BS", false, ""},
 		{TrichLucKetHon, 0.99, "52/TLKH-BS", "52/TLKH-BS", false, ""}, // agrees
 		{GiayKhaiSinh, 0.99, "239", "239", false, ""},                 // a birth certificate's number has no notation
-		{NghiQuyet, 0.99, "400/MÂNQ-HĐND", "400/NQ-HĐND", true, ""},   // a seal's junk before the abbreviation
+		{NghiQuyet, 0.99, "400/MÂNQ-HĐND", "400/NQ-HĐND", true, ""},
+		{KeHoach, 0.99, "312/ØŒ-UBND", "312/KH-UBND", true, ""},       // the type read as junk (extract keeps it for this)   // a seal's junk before the abbreviation
 		{NghiQuyet, 0.99, "400/TBNQ-HĐND", "400/TBNQ-HĐND", true, ""}, // junk is no abbreviation: TB is
 		{TypeOther, 0.99, "114/MB-UBND", "114/HĐ-UBND", true, "HỢP ĐỒNG"},
 		{TypeOther, 0.99, "296/B-UBND", "296/BB-UBND", false, "BIÊN BẢN"},

@@ -250,10 +250,10 @@ func parseNumberTokens(rest string, label token, next []token) (numberResult, bo
 			break
 		}
 		cand := joinTexts(used)
-		if isWord(t.text) && !(strings.HasSuffix(cand, "-") || strings.HasPrefix(t.text, "-")) {
+		if isWord(t.text) && !(strings.HasSuffix(cand, "-") || strings.HasPrefix(t.text, "-")) && !junkTypeBody(t.text) {
 			break
 		}
-		if cand != "" && complete(cand) && !strings.HasSuffix(cand, "-") && !strings.HasPrefix(t.text, "-") && !strings.HasPrefix(t.text, "/") {
+		if cand != "" && complete(cand) && !strings.HasSuffix(cand, "-") && !strings.HasPrefix(t.text, "-") && !strings.HasPrefix(t.text, "/") && !junkTypeBody(t.text) {
 			break
 		}
 		used = append(used, t)
@@ -344,6 +344,14 @@ func notationToken(used []token) (k int, n notationSplit, repair float64) {
 			return k, notationSplit{after: t.text[size:]}, 0.85
 		}
 	}
+	// The slash and the type read as junk before a printed issuing body
+	// ("øœ-UBND" for "/KH-UBND"): the notation, its type left for the
+	// document's type to restore (classify.ReconcileNumber).
+	for k, t := range used {
+		if k > 0 && junkTypeBody(t.text) {
+			return k, notationSplit{after: t.text}, 0.6
+		}
+	}
 	for k, t := range used {
 		if k > 0 && bareNotation.MatchString(t.text) && knownNotation(t.text) {
 			return k, notationSplit{after: t.text}, 0.8
@@ -375,7 +383,37 @@ func knownNotation(s string) bool {
 		return true
 	}
 	_, ok = orgParts[k]
+	if _, near := nearOrg(k); near {
+		return true
+	}
 	return ok || k == "TLKH" || k == "TLKT" || k == "GPXD"
+}
+
+// junkTypeBody reports a notation whose slash and type the OCR read as one
+// to three signs of junk, before a hyphen and a printed issuing body
+// ("øœ-UBND").
+func junkTypeBody(s string) bool {
+	typ, body, ok := strings.Cut(s, "-")
+	_, org := orgParts[foldUpper(body)]
+	return ok && org && typ != "" && utf8.RuneCountInString(typ) <= 3 && !strings.ContainsFunc(typ, unicode.IsDigit)
+}
+
+// nearOrg finds the one issuing-body abbreviation of four letters or more
+// within an edit of k ("BND", "UBRND" for UBND).
+func nearOrg(k string) (string, bool) {
+	if len(k) < 3 {
+		return "", false
+	}
+	found := ""
+	for f, o := range orgParts {
+		if len(f) >= 4 && distance(f, k) == 1 {
+			if found != "" && found != o {
+				return "", false
+			}
+			found = o
+		}
+	}
+	return found, found != ""
 }
 
 // isWord reports a token of running text (a place name, "ngày"): two or
@@ -539,6 +577,13 @@ func canonicalNotation(s string) (string, float64) {
 	}
 	var parts []string
 	for _, p := range strings.Split(s, "-") {
+		// A speck beside the hyphen ("TTr-.UBND") is no letter of it.
+		if q := strings.Trim(p, ".,;:'`‘’"); q != p && q != "" {
+			p, factor = q, factor*0.95
+		}
+		if q := dropMarkedDouble(p); q != p {
+			p, factor = q, factor*0.9
+		}
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -586,9 +631,32 @@ func canonicalNotation(s string) (string, float64) {
 			parts[i] = o
 			continue
 		}
+		if o, ok := nearOrg(k); ok && (i > 0 || len(parts) > 1) {
+			// A letter added or lost in print ("UBRND"): the body.
+			parts[i] = o
+			factor *= 0.85
+			continue
+		}
 		parts[i] = strings.ToUpper(p)
 	}
 	return strings.Join(parts, "-"), factor
+}
+
+// dropMarkedDouble removes a letter the OCR doubled with a mark no
+// notation has ("NÑV" for "NV"): a capital with a tilde or an accent
+// right after the same capital without one. Đ is a letter of its own.
+func dropMarkedDouble(p string) string {
+	r := []rune(p)
+	for i := 1; i < len(r); i++ {
+		c := r[i]
+		if c == 'Đ' || c == 'Ð' || c <= unicode.MaxASCII || !unicode.IsUpper(c) {
+			continue
+		}
+		if base := unicode.ToUpper(vntext.FoldRune(c)); base == r[i-1] {
+			return string(append(r[:i:i], r[i+1:]...))
+		}
+	}
+	return p
 }
 
 // splitGluedBody puts back the hyphen OCR lost between a type abbreviation

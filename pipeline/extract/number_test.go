@@ -28,6 +28,14 @@ func TestNumberVariants(t *testing.T) {
 		{"Số: 1O5/QĐ-UBND", "105/QĐ-UBND", "QĐ", 0.7, 0.9},
 		{"Số: l2/CT-UBND", "12/CT-UBND", "CT", 0.7, 0.9},
 		{"Số: 04/CT-UBND", "04/CT-UBND", "CT", 0.9, 1},
+		// Print the OCR spoilt in the issuing body: a letter added, a
+		// speck by the hyphen, a letter doubled with a tilde.
+		{"Số: 36/TB-UBRND", "36/TB-UBND", "TB", 0.7, 0.9},
+		{"Số: 39/TTr-.UBND", "39/TTr-UBND", "TTr", 0.8, 0.96},
+		{"Số: 11/NÑV-HCTP", "11/NV-HCTP", "", 0.8, 0.91},
+		// The slash and the type read as junk before "-UBND": kept for
+		// the document's type to restore.
+		{"Số: 312 øœ-UBND", "312/ØŒ-UBND", "", 0.3, 0.65},
 		{"Số: 86/QĐÐ-UBND", "86/QĐ-UBND", "QĐ", 0.7, 0.85},
 		{"Số: 12/ĐA-UBND", "12/ĐA-UBND", "ĐA", 0.9, 1},
 		// A dot read for the hyphen.
