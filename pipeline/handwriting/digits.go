@@ -86,6 +86,15 @@ func readDigits(img image.Image, region image.Rectangle, valid func(string) bool
 	res.Text = string(text)
 	if valid != nil && !valid(res.Text) {
 		res.Text, res.Confidence = likeliestValid(parts, valid)
+		if len(parts) == 1 && len(glyphs) == 1 {
+			// One digit where the field wants two: two touching
+			// digits the network took for one ("07" written as one
+			// stroke reads as a 9). The glyph cut once is the
+			// candidate.
+			if t, c := likeliestValid(splitCut(net, glyphs[0], 1, true), valid); c > res.Confidence {
+				res.Text, res.Confidence = t, c
+			}
+		}
 		if len(parts) > validDigits && len(glyphs) <= validDigits {
 			// Cut into more digits than the field holds: the glyphs
 			// cut at most into validDigits in all are a candidate too
@@ -355,12 +364,18 @@ func split(net *digitnet.Net, g glyph) []part {
 }
 
 func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
+	return splitCut(net, g, depth, false)
+}
+
+// splitCut is splitDepth; with force the glyph is cut at least once when
+// any cut is possible, however surely the network reads it whole.
+func splitCut(net *digitnet.Net, g glyph, depth int, force bool) []part {
 	whole := classify(net, g.pix, g.box)
 	aspect := uprightWidth(g) / float64(g.box.Dy())
 	// A glyph as narrow as one digit is one, unless the network sees two
 	// digits in it: a 1 slanting into the 7 before it ("71") is no wider
 	// than a 4.
-	if depth == 0 || aspect < 0.7 && whole.pair <= whole.prob {
+	if depth == 0 || !force && aspect < 0.7 && whole.pair <= whole.prob {
 		return []part{whole}
 	}
 	// The network has outputs for two digits touching (Pair) and for part
@@ -371,6 +386,9 @@ func splitDepth(net *digitnet.Net, g glyph, depth int) []part {
 		// Narrow enough to be one digit, and the network sees one: a
 		// cut must be clearly better.
 		bestScore *= 2
+	}
+	if force {
+		bestScore = 0
 	}
 	best := []part{whole}
 	w, yc := g.box.Dx(), float64(g.box.Min.Y+g.box.Max.Y)/2

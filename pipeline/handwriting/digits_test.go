@@ -355,3 +355,20 @@ func TestReadDigitsValidCapped(t *testing.T) {
 		}
 	}
 }
+
+// TestReadDigitsTwoDigitDay: "07" written in one stroke, the 0 running
+// into the 7, reads as a 9. A day under 10 is written with a 0 before it
+// (Nghị định 30/2020, Phụ lục I): held to two digits, the glyph is cut
+// once. The crop is a date field of a generated degraded scan of a fresh
+// seed, now a development one (1796241311).
+func TestReadDigitsTwoDigitDay(t *testing.T) {
+	t.Parallel()
+	img := loadPNG(t, filepath.Join("testdata", "crops", "day07-c0095.png"))
+	region := img.Bounds().Inset(25)
+	if one, _ := readDigits(img, region, validDay); one.Text != "9" {
+		t.Errorf("read as any day: %q, want the 9 the crop is kept for", one.Text)
+	}
+	if two, ok := readDigits(img, region, twoDigitDay); !ok || two.Text != "07" || two.Confidence < MinConfidence {
+		t.Errorf("read as a two-digit day: %q at %.2f (ok %v), want 07", two.Text, two.Confidence, ok)
+	}
+}

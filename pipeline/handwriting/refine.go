@@ -219,6 +219,8 @@ type field struct {
 	// rightKeyword, when set, is how the right word is spelt once the
 	// field is read ("tháng" for the OCR's "máng").
 	rightKeyword string
+	// twoDigits says the field is a day, written with two digits.
+	twoDigits bool
 }
 
 // clean reports whether the OCR already read f as clean printed digits,
@@ -431,6 +433,7 @@ func findDate(words []ocr.Word, ln []int, needYear bool) ([]field, bool) {
 	}
 	d := makeField(words, ln, day, month, min(utf8.RuneCountInString(words[ln[day]].Text), glued+len("ngay")), 0, validDay, true)
 	d.keyword = string([]rune(words[ln[day]].Text)[:glued]) + "ngày"
+	d.twoDigits = true
 	if glued > 0 {
 		// The place name's letters are no measure of where "ngày" ends:
 		// its box does.
@@ -670,6 +673,14 @@ func apply(words []ocr.Word, f field, img image.Image) ([]ocr.Word, bool) {
 		return words, false
 	}
 	res, ok := readDigits(img, f.region, f.valid)
+	if f.twoDigits && (!ok || len(res.Text) != 2) {
+		// Nghị định 30/2020, Phụ lục I: a day under 10 is written with
+		// a 0 before it. A reading of two digits is asked for first;
+		// a clerk who wrote one digit is read as written.
+		if two, ok2 := readDigits(img, f.region, twoDigitDay); ok2 && two.Confidence >= MinConfidence {
+			res, ok = two, true
+		}
+	}
 	if !ok || res.Confidence < MinConfidence || (f.valid != nil && !f.valid(res.Text)) {
 		return words, false
 	}
@@ -715,8 +726,9 @@ func isDigits(s string) bool {
 	return true
 }
 
-func validDay(s string) bool   { return inRange(s, 1, 31) }
-func validMonth(s string) bool { return inRange(s, 1, 12) }
+func validDay(s string) bool    { return inRange(s, 1, 31) }
+func twoDigitDay(s string) bool { return len(s) == 2 && validDay(s) }
+func validMonth(s string) bool  { return inRange(s, 1, 12) }
 
 func inRange(s string, lo, hi int) bool {
 	if len(s) > 2 || !isDigits(s) {
