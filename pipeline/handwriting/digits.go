@@ -260,16 +260,9 @@ func group(marks []*component, regionH int) []glyph {
 // field that the OCR boxed short (the "y" of "ngày", the "ày" of a "ngày"
 // read "ng"), not the pen.
 func dropPrint(gs []glyph) []glyph {
-	stroke := func(g glyph) float64 {
-		m := digitnet.NewMask(g.box.Dx(), g.box.Dy())
-		for _, p := range g.pix {
-			m.Pix[(p.Y-g.box.Min.Y)*m.W+p.X-g.box.Min.X] = true
-		}
-		return m.StrokeWidth()
-	}
 	strokes := make([]float64, len(gs))
 	for i, g := range gs {
-		strokes[i] = stroke(g)
+		strokes[i] = maskOf(g.pix, g.box).StrokeWidth()
 	}
 	fine := func(i int) bool {
 		others := slices.Delete(slices.Clone(strokes), i, i+1)
@@ -533,12 +526,18 @@ const minLoop = 6
 // against an 8: the weight its probability is given when the ink has two.
 const twoLoops = 0.05
 
-// classify normalises one digit's ink and runs the network on it.
-func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
+// maskOf is the ink pix within box as a mask of box's size.
+func maskOf(pix []image.Point, box image.Rectangle) digitnet.Mask {
 	m := digitnet.NewMask(box.Dx(), box.Dy())
 	for _, p := range pix {
 		m.Pix[(p.Y-box.Min.Y)*m.W+p.X-box.Min.X] = true
 	}
+	return m
+}
+
+// classify normalises one digit's ink and runs the network on it.
+func classify(net *digitnet.Net, pix []image.Point, box image.Rectangle) part {
+	m := maskOf(pix, box)
 	in := digitnet.Normalize(m)
 	if in == nil {
 		return part{box: box}
